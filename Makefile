@@ -1,0 +1,51 @@
+# Two commands do everything (see README.md):
+#   make book   build the book into _build/html
+#   make test   run every test: unit tests, nbval on every notebook, the
+#               warnings-as-errors book build and the browser test
+# Both create .venv and install requirements.txt on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: book test setup browser-deps widget-js execute bench clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 10) else "Python 3.10 or newer is needed; $(PYTHON) is %d.%d. Run: make PYTHON=python3.11 ..." % v[:2])'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+# The widget JavaScript (require.js and the ipywidgets HTML manager) is
+# installed from the npm registry at build time and served by the book itself,
+# so that the widgets in the built pages work offline.
+widget-js:
+	bash tools/widget_js.sh
+
+book: $(STAMP) widget-js
+	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
+
+# Debian's Chromium for the browser test (skipped, with the reason, where it
+# cannot be installed).
+browser-deps:
+	-bash tools/browser_deps.sh
+
+test: $(STAMP) widget-js browser-deps
+	$(BIN)/python -m pytest --nbval --nbval-current-env \
+	    --nbval-sanitize-with tests/nbval_sanitize.cfg tests book
+
+# Re-execute every notebook in place after editing it (outputs are stored
+# so that nbval can compare them).
+execute: $(STAMP)
+	$(BIN)/python tools/execute_notebooks.py book
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/mnist_epoch.py
+
+clean:
+	rm -rf _build

@@ -1,0 +1,22 @@
+"""nnlib: the small NumPy neural-network library of *Neural Networks from Scratch*.
+
+One module per concept:
+
+* ``activations``: sigmoid, tanh, relu, leaky_relu, identity, softmax and derivatives
+* ``losses``: mse, binary and softmax cross-entropy, each with its gradient
+* ``layers``: forward/backward pairs with a cache (dense, activation, dropout)
+* ``init``: zeros, small random, Xavier/Glorot, He
+* ``network``: the MLP
+* ``optimizers``: SGD, momentum, Adagrad, RMSprop, Adam, learning-rate schedules
+* ``gradcheck``: finite-difference gradient checks
+* ``train``: minibatch training with a history and a progress bar
+* ``data``: XOR, small 2-D data sets, and the MNIST loader
+* ``plots``: decision boundaries, learning curves, digit grids, weight images
+* ``explore``: the interactive panel used in every chapter
+"""
+
+from .network import MLP
+from .train import History, TrainingDiverged, train
+
+__all__ = ["MLP", "History", "TrainingDiverged", "train"]
+__version__ = "0.1.0"

@@ -1,0 +1,51 @@
+"""Execute notebooks in place so that their stored outputs are current.
+
+    python tools/execute_notebooks.py book            # every notebook under book/
+    python tools/execute_notebooks.py book/02_xor.ipynb
+
+nbval compares these stored outputs with a fresh run, so run this after
+editing a notebook or the library. Widget state is not stored in the
+notebooks (the book build executes them again and saves it in the pages).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+
+def execute(path: Path) -> float:
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    client = NotebookClient(
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        store_widget_state=False,
+        record_timing=False,
+    )
+    client.execute()
+    seconds = time.perf_counter() - start
+    nb.metadata.pop("widgets", None)
+    nbformat.write(nb, path)
+    return seconds
+
+
+def main(args: list[str]) -> None:
+    paths: list[Path] = []
+    for arg in args or ["book"]:
+        p = Path(arg)
+        paths += sorted(p.rglob("*.ipynb")) if p.is_dir() else [p]
+    for p in paths:
+        if ".ipynb_checkpoints" in p.parts or "_build" in p.parts:
+            continue
+        print(f"{p}: executed in {execute(p):.1f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

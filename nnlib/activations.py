@@ -29,7 +29,8 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     """
     z = np.asarray(z)
     e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    s = 1 / (1 + e)  # sigma(|z|)
+    return np.where(z >= 0, s, e * s)  # sigma(-|z|) = e^(-|z|) / (1 + e^(-|z|))
 
 
 def sigmoid_derivative(z: np.ndarray) -> np.ndarray:

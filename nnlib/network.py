@@ -98,6 +98,7 @@ class MLP:
         self.init = init or default_init(activation)
         self.seed = seed
         self.l2, self.l1, self.dropout = float(l2), float(l1), float(dropout)
+        self._hidden = get_activation(activation)  # looked up once, used every step
         self.rng = np.random.default_rng(seed)
         self.params: dict[str, np.ndarray] = {}
         for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
@@ -171,9 +172,6 @@ class MLP:
         return y_arr
 
     # -------------------------------------------------------------- forward
-    def _hidden_act(self, l: int) -> str:
-        return self.activation if l < self.num_layers else self.output_activation
-
     def logits(self, X) -> np.ndarray:
         """z^L, the output layer's pre-activations, shape (N, n_L)."""
         a = self.check_inputs(X)
@@ -188,7 +186,7 @@ class MLP:
             if l == L:
                 caches.append((dense_cache, None, None))
                 return z, caches
-            a, act_cache = layers.activation_forward(z, self.activation)
+            a, act_cache = layers.activation_forward(z, self._hidden)
             a, drop_cache = layers.dropout_forward(a, self.dropout, self.rng, train=train)
             caches.append((dense_cache, act_cache, drop_cache))
         raise AssertionError("unreachable")
@@ -209,6 +207,18 @@ class MLP:
         """Class predictions, shape (N,): the most probable class when there
         are several outputs, and 1 where the single output is >= 0.5 else 0."""
         return self._classes(self.forward(X))
+
+    def _classes_of_logits(self, z: np.ndarray) -> np.ndarray:
+        """The same classes as ``_classes(self._output(z))``, cheaper: every
+        output activation but ReLU is strictly increasing, so argmax and the
+        sign of z decide without computing the output."""
+        if self.output_activation == "relu":
+            return self._classes(self._output(z))
+        if z.shape[1] > 1:
+            return z.argmax(axis=1)
+        if self.output_activation == "sigmoid":
+            return (z[:, 0] >= 0).astype(np.int64)  # sigma(z) >= 0.5 exactly when z >= 0
+        return self._classes(self._output(z))
 
     @staticmethod
     def _classes(out: np.ndarray) -> np.ndarray:

@@ -179,7 +179,7 @@ def train(
 
 def _count_correct(net: MLP, z: np.ndarray, y: np.ndarray) -> int:
     """How many rows of the logits z^L predict the class in y (as net.predict would)."""
-    pred = net._classes(net._output(z))
+    pred = net._classes_of_logits(z)
     if y.ndim == 2:
         truth = y.argmax(axis=1) if y.shape[1] > 1 else np.round(y[:, 0]).astype(np.int64)
     else:

@@ -117,3 +117,17 @@ def check_choice(value: str, choices: Iterable[str], name: str) -> None:
     choices = list(choices)
     if value not in choices:
         raise ValueError(f"unknown {name} {value!r}; known: {', '.join(map(repr, choices))}")
+
+
+def check_nonnegative(value, name: str) -> None:
+    """Raise ValueError unless ``value`` is a finite number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a number >= 0; got {value!r}")
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a number >= 0; got {value!r}")
+
+
+def check_seed(seed) -> None:
+    """Raise ValueError unless ``seed`` is a whole number >= 0."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0; got {seed!r}")

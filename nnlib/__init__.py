@@ -11,7 +11,8 @@ One module per concept:
 * ``gradcheck``: finite-difference gradient checks
 * ``train``: minibatch training with a history and a progress bar
 * ``data``: XOR, small 2-D data sets, and the MNIST loader
-* ``plots``: decision boundaries, learning curves, digit grids, weight images
+* ``metrics``: confusion matrix and per-class precision, recall, F1
+* ``plots``: decision boundaries, learning curves, digit grids, weight images, diagrams
 * ``explore``: the interactive panel used in every chapter
 """
 

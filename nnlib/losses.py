@@ -63,7 +63,9 @@ def binary_cross_entropy(p: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarra
     """
     p, y = _check_pair(p, y, "the probabilities p")
     n = p.shape[0]
-    pc = np.clip(p, EPS, 1 - EPS)
+    # In float32, 1 - 1e-12 rounds to 1: clip at least one machine epsilon away.
+    eps = max(EPS, float(np.finfo(p.dtype).eps)) if np.issubdtype(p.dtype, np.floating) else EPS
+    pc = np.clip(p, eps, 1 - eps)
     loss = -float(np.sum(y * np.log(pc) + (1 - y) * np.log(1 - pc))) / n
     return loss, (pc - y) / (pc * (1 - pc)) / n
 

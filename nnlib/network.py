@@ -20,7 +20,7 @@ from . import layers
 from .activations import ACTIVATIONS, get_activation, softmax, sigmoid
 from .init import default_init, initialize
 from .losses import LOSSES, binary_cross_entropy_with_logits, mse, softmax_cross_entropy
-from .validate import as_float_array, as_labels, check_choice
+from .validate import as_float_array, as_labels, check_choice, check_nonnegative
 
 
 class MLP:
@@ -85,10 +85,9 @@ class MLP:
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be float32 or float64; got {self.dtype}")
-        for name, value in (("l2", l2), ("l1", l1)):
-            if not (np.isfinite(value) and value >= 0):
-                raise ValueError(f"{name} must be a number >= 0; got {value!r}")
-        if not 0 <= dropout < 1:
+        check_nonnegative(l2, "l2")
+        check_nonnegative(l1, "l1")
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float, np.integer, np.floating)) or not 0 <= dropout < 1:
             raise ValueError(f"dropout must be in [0, 1); got {dropout!r}")
 
         self.sizes = sizes
@@ -138,6 +137,8 @@ class MLP:
             )
         if X.ndim != 2 or X.shape[1] != self.sizes[0]:
             raise ValueError(f"X must have shape (N, {self.sizes[0]}); got shape {X.shape}")
+        if X.shape[0] == 0:
+            raise ValueError(f"X must hold at least one sample; got shape {X.shape}")
         return X
 
     def check_targets(self, y, n: int) -> np.ndarray:
@@ -230,7 +231,7 @@ class MLP:
     def accuracy(self, X, y) -> float:
         """The fraction of samples whose predicted class is right.
 
-        y: integer labels (N,), or one-hot / 0-1 targets (N, K)."""
+        y: integer labels (N,), or one-hot / 0-1 targets (N, K), whatever the loss."""
         pred = self.predict(X)
         return float(np.mean(pred == self._labels_of(y, len(pred))))
 
@@ -251,13 +252,14 @@ class MLP:
         return loss, float(np.mean(pred == self._labels_of(y, len(pred))))
 
     def _labels_of(self, y, n: int) -> np.ndarray:
+        """Class labels (N,) from integer labels or from (N, K) targets."""
+        k = self.sizes[-1]
         y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] > 1:
-            return y.argmax(axis=1)
-        y = y.reshape(-1)
-        if y.shape[0] != n:
-            raise ValueError(f"y must hold {n} labels, one per sample; got shape {y.shape}")
-        return np.round(y).astype(np.int64)
+        if y.ndim == 2:
+            if y.shape != (n, k):
+                raise ValueError(f"the targets y must have shape ({n}, {k}); got shape {y.shape}")
+            return y.argmax(axis=1) if k > 1 else np.round(y[:, 0]).astype(np.int64)
+        return as_labels(y, "the labels y", n_classes=max(k, 2), n_samples=n)
 
     # ------------------------------------------------------------- backward
     def loss_and_grads(self, X, y) -> tuple[float, dict[str, np.ndarray]]:

@@ -133,7 +133,9 @@ def train(
             for epoch in range(epochs):
                 start = time.perf_counter()
                 if schedule is not None:
-                    opt.lr = float(schedule(epoch))
+                    lr_epoch = float(schedule(epoch))
+                    check_positive(lr_epoch, f"the learning rate the schedule gave for epoch {epoch + 1}")
+                    opt.lr = lr_epoch
                 order = rng.permutation(n) if batch_size < n else None
                 total_loss = 0.0
                 correct = 0
@@ -145,13 +147,7 @@ def train(
                         xb, yb = X[idx], y[idx]
                     loss, grads, z = net._loss_and_grads_unchecked(xb, yb)
                     if not np.isfinite(loss):
-                        history.diverged = True
-                        kind = "NaN" if np.isnan(loss) else "infinite"
-                        raise TrainingDiverged(
-                            f"the loss became {kind} in epoch {epoch + 1}: the learning rate "
-                            f"{opt.lr:g} is too large for this network; try a smaller one",
-                            epoch + 1, history, opt.lr,
-                        )
+                        raise _diverged(loss, epoch, history, opt.lr)
                     total_loss += loss * xb.shape[0]
                     correct += _count_correct(net, z, yb)
                     opt.step(net.params, grads)
@@ -160,6 +156,10 @@ def train(
                 history.lr.append(opt.lr)
                 if has_val:
                     val_loss, val_acc = net.evaluate(X_val, y_val)
+                    if not np.isfinite(val_loss):  # the epoch's last updates blew up
+                        for values in (history.loss, history.accuracy, history.lr):
+                            values.pop()
+                        raise _diverged(val_loss, epoch, history, opt.lr)
                     history.val_loss.append(val_loss)
                     history.val_accuracy.append(val_acc)
                 history.seconds.append(time.perf_counter() - start)
@@ -175,6 +175,17 @@ def train(
         if bar is not None:
             bar.close()
     return history
+
+
+def _diverged(loss: float, epoch: int, history: History, lr: float) -> TrainingDiverged:
+    """The error for a loss that became infinite or NaN in ``epoch`` (from 0)."""
+    history.diverged = True
+    kind = "NaN" if np.isnan(loss) else "infinite"
+    return TrainingDiverged(
+        f"the loss became {kind} in epoch {epoch + 1}: the learning rate {lr:g} "
+        "is too large for this network; try a smaller one",
+        epoch + 1, history, lr,
+    )
 
 
 def _count_correct(net: MLP, z: np.ndarray, y: np.ndarray) -> int:

@@ -64,10 +64,11 @@ def activation_forward(z: np.ndarray, activation: str | Activation) -> tuple[np.
         z: pre-activations, shape (N, n).
         activation: a name such as "relu", or an Activation.
     Returns:
-        a of shape (N, n), and the cache (z, activation).
+        a of shape (N, n), and the cache (z, activation, a).
     """
     act = get_activation(activation)
-    return act.f(z), (z, act)
+    a = act.f(z)
+    return a, (z, act, a)
 
 
 def activation_backward(da: np.ndarray, cache: tuple) -> np.ndarray:
@@ -75,12 +76,12 @@ def activation_backward(da: np.ndarray, cache: tuple) -> np.ndarray:
 
     Args:
         da: upstream gradient dL/da, shape (N, n).
-        cache: (z, activation) from activation_forward.
+        cache: (z, activation, a) from activation_forward.
     Returns:
         dz, shape (N, n).
     """
-    z, act = cache
-    return da * act.df(z)
+    z, act, a = cache
+    return da * act.derivative(z, a)
 
 
 def dropout_forward(

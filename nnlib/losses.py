@@ -45,7 +45,7 @@ def mse(a: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     a, y = _check_pair(a, y, "the predictions a")
     n = a.shape[0]
     diff = a - y
-    loss = float(np.sum(diff * diff)) / n
+    loss = float((diff * diff).sum()) / n
     return loss, diff * (2 / n)
 
 

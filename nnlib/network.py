@@ -289,8 +289,9 @@ class MLP:
             loss, dz = binary_cross_entropy_with_logits(z, y)
         else:
             out = get_activation(self.output_activation)
-            loss, da = mse(out.f(z), y)
-            dz = da * out.df(z)
+            a = out.f(z)
+            loss, da = mse(a, y)
+            dz = da * out.derivative(z, a)
 
         grads: dict[str, np.ndarray] = {}
         for l in range(self.num_layers, 0, -1):

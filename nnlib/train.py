@@ -121,6 +121,7 @@ def train(
         y_val = net.check_targets(y_val, X_val.shape[0])
 
     n = X.shape[0]
+    truth = _true_classes(y)  # once, not per batch
     rng = np.random.default_rng(seed)
     history = History()
     bar = None
@@ -141,15 +142,15 @@ def train(
                 correct = 0
                 for lo in range(0, n, batch_size):
                     if order is None:
-                        xb, yb = X, y
+                        xb, yb, tb = X, y, truth
                     else:
                         idx = order[lo : lo + batch_size]
-                        xb, yb = X[idx], y[idx]
+                        xb, yb, tb = X[idx], y[idx], truth[idx]
                     loss, grads, z = net._loss_and_grads_unchecked(xb, yb)
                     if not np.isfinite(loss):
                         raise _diverged(loss, epoch, history, opt.lr)
                     total_loss += loss * xb.shape[0]
-                    correct += _count_correct(net, z, yb)
+                    correct += int(np.count_nonzero(net._classes_of_logits(z) == tb))
                     opt.step(net.params, grads)
                 history.loss.append(total_loss / n)
                 history.accuracy.append(correct / n)
@@ -188,11 +189,11 @@ def _diverged(loss: float, epoch: int, history: History, lr: float) -> TrainingD
     )
 
 
-def _count_correct(net: MLP, z: np.ndarray, y: np.ndarray) -> int:
-    """How many rows of the logits z^L predict the class in y (as net.predict would)."""
-    pred = net._classes_of_logits(z)
-    if y.ndim == 2:
-        truth = y.argmax(axis=1) if y.shape[1] > 1 else np.round(y[:, 0]).astype(np.int64)
-    else:
-        truth = y
-    return int(np.sum(pred == truth))
+def _true_classes(y: np.ndarray) -> np.ndarray:
+    """The class of each sample: y itself for labels, else argmax or rounding of the targets."""
+    if y.ndim == 1:
+        return y
+    if y.shape[1] > 1:
+        return y.argmax(axis=1)
+    with np.errstate(invalid="ignore"):  # huge regression targets: their "class" is meaningless anyway
+        return np.round(y[:, 0]).astype(np.int64)

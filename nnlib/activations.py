@@ -162,7 +162,7 @@ ACTIVATIONS: dict[str, Activation] = {
     ),
     "identity": Activation("identity", identity, identity_derivative),
 }
-"""The elementwise activations by name (softmax is not elementwise: see softmax)."""
+"""The elementwise activations by name (softmax is not elementwise; see softmax)."""
 
 
 def get_activation(name: str | Activation) -> Activation:

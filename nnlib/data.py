@@ -328,7 +328,7 @@ def train_val_split(X, y, n_val: int, seed: int = 0):
 #: The folder holding the four MNIST files in the repository.
 DEFAULT_MNIST_DIR = Path(__file__).resolve().parent.parent / "data" / "mnist"
 
-#: The four MNIST files: which split and part each holds.
+#: The four MNIST files, by the split and part each holds.
 MNIST_FILES = {
     "train_images": "train-images-idx3-ubyte.gz",
     "train_labels": "train-labels-idx1-ubyte.gz",

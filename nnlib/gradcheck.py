@@ -43,10 +43,10 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5) -
 
 
 def relative_error(a, b, floor: float = 1e-12) -> float:
-    """||a - b|| / (||a|| + ||b||), the relative error of two gradients.
+    """``||a - b|| / (||a|| + ||b||)``, the relative error of two gradients.
 
     Scale-free: 1e-7 means about seven matching digits whatever the size of
-    the gradient; for scalars it is |a - b| / (|a| + |b|). Taking norms of the
+    the gradient; for scalars it is ``|a - b| / (|a| + |b|)``. Taking norms of the
     whole arrays keeps entries that are 0 in one and 1e-11 in the other from
     counting as 100% wrong. The floor keeps 0 vs 0 at an error of 0.
     """

@@ -74,7 +74,7 @@ def binary_cross_entropy_with_logits(z: np.ndarray, y: np.ndarray) -> tuple[floa
     """Binary cross-entropy of p = sigmoid(z), computed from the logits z.
 
     Same value as ``binary_cross_entropy(sigmoid(z), y)`` but exact for large
-    |z|: per element, -[y log p + (1-y) log(1-p)] = max(z, 0) - y z + log(1 + e^(-|z|)).
+    abs(z): per element, -[y log p + (1-y) log(1-p)] = max(z, 0) - y z + log(1 + e^(-abs(z))).
 
     Args:
         z: logits, shape (N, K).

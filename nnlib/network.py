@@ -41,9 +41,9 @@ class MLP:
         seed: seeds the weights (and the dropout masks): the same seed gives
             the same network.
         dtype: "float64" (exact, for gradient checks) or "float32" (fast).
-        l2: L2 penalty strength lambda: adds (lambda/2) sum_l ||W^l||^2 to the
+        l2: L2 penalty strength lambda: adds (lambda/2) sum_l ``||W^l||^2`` to the
             loss (biases are not penalized); its gradient is lambda W^l.
-        l1: L1 penalty strength: adds l1 * sum_l |W^l|, gradient l1 sign(W^l).
+        l1: L1 penalty strength: adds l1 * sum_l ``|W^l|``, gradient l1 sign(W^l).
         dropout: the probability of dropping each hidden unit in training
             (inverted dropout); 0 turns it off. Only ``loss_and_grads`` drops;
             ``forward`` and ``predict`` use the whole network.

@@ -765,10 +765,10 @@ def default_network_labels(sizes: Sequence[int]) -> dict:
     o = sigma(w5 h1 + w6 h2 + b3).
 
     Returns:
-        {"nodes": one list of names per layer,
-         "weights": per layer l = 1..L a nested list [i][j] naming the weight
-                    from unit i of layer l-1 to unit j of layer l (the layout of W^l),
-         "biases": per layer l = 1..L a list naming b^l's entries}
+        a dict with the keys "nodes" (one list of names per layer),
+        "weights" (per layer l = 1..L a nested list [i][j] naming the weight
+        from unit i of layer l-1 to unit j of layer l: the layout of W^l) and
+        "biases" (per layer l = 1..L a list naming b^l's entries).
     """
     sizes = [int(s) for s in sizes]
     L = len(sizes) - 1

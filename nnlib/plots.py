@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from typing import Callable, Iterator, Mapping, Sequence
 
 import matplotlib as mpl
+import matplotlib.pyplot  # noqa: F401  (in a notebook this turns on inline figures)
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap

@@ -9,7 +9,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test setup browser-deps widget-js execute bench clean
+.PHONY: book book-students test setup browser-deps widget-js execute bench clean
 
 setup: $(STAMP)
 
@@ -29,6 +29,11 @@ widget-js:
 
 book: $(STAMP) widget-js
 	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
+
+# The book without the solutions, for learners (see book/teachers.md);
+# into _build/students/_build/html.
+book-students: $(STAMP) widget-js
+	NNX_HIDE_SOLUTIONS=1 $(BIN)/jupyter-book build . --builder html -W -n --keep-going --path-output _build/students
 
 # Debian's Chromium for the browser test (skipped, with the reason, where it
 # cannot be installed).

@@ -14,6 +14,11 @@ One module per concept:
 * ``metrics``: confusion matrix and per-class precision, recall, F1
 * ``plots``: decision boundaries, learning curves, digit grids, weight images, diagrams
 * ``explore``: the interactive panel used in every chapter
+* ``checks``: self-checks for the exercises where the learner writes code
+* ``xor_by_hand``: the XOR chapter's nine hand-derived derivatives, as code
+* ``surfaces``: 2-D loss surfaces (bowl, Rosenbrock) and optimizer paths on them
+* ``probe``: per-layer activations and gradients, for the initialization chapter
+* ``early_stopping``: stop when the validation loss stops improving
 """
 
 from .network import MLP

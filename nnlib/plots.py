@@ -246,7 +246,7 @@ def plot_decision_boundary(
 
 
 # ---------------------------------------------------------- learning curves
-_METRIC_LABELS = {"loss": "loss", "accuracy": "accuracy", "lr": "learning rate"}
+_METRIC_LABELS = {"loss": "loss", "accuracy": "accuracy", "lr": "learning rate η"}
 
 
 def _series(history, name: str) -> list:
@@ -374,7 +374,8 @@ def plot_histories(
         if logy:
             _log_y(ax)
         ax.set_xlabel("epoch")
-        ax.set_ylabel(("validation " if validation else "training ") + _METRIC_LABELS[metric])
+        prefix = "" if metric == "lr" else ("validation " if validation else "training ")
+        ax.set_ylabel(prefix + _METRIC_LABELS[metric])
         ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
         _grid_on(ax)
         ax.legend()

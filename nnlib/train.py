@@ -22,9 +22,12 @@ class History:
     """What happened in training, one entry per epoch.
 
     ``loss`` and ``accuracy`` are measured on the training minibatches while
-    the epoch runs (each batch before its update), weighted by batch size;
-    ``val_loss`` and ``val_accuracy`` on the validation set after the epoch
-    (empty lists without one). ``lr`` is the learning rate used in each epoch,
+    the epoch runs (each batch before its update), weighted by batch size; so
+    ``loss`` is the training objective: it includes any L1/L2 penalty and is
+    measured with dropout on. ``val_loss`` and ``val_accuracy`` are measured
+    on the validation set after the epoch with the whole network (no dropout)
+    and ``val_loss`` is the plain data loss (empty lists without a validation
+    set). ``lr`` is the learning rate used in each epoch,
     ``seconds`` the wall time of each epoch.
     """
 
@@ -78,7 +81,7 @@ def train(
     y_val=None,
     progress: bool = True,
     schedule: Callable[[int], float] | None = None,
-    callback: Callable[[int, MLP, History], None] | None = None,
+    callback: Callable[[int, MLP, History], bool | None] | None = None,
 ) -> History:
     """Train ``net`` in place by minibatch gradient descent.
 
@@ -98,7 +101,8 @@ def train(
         schedule: an optional function epoch -> learning rate (epochs from 0),
             e.g. nnlib.optimizers.step_decay(0.1).
         callback: an optional function called after each epoch as
-            callback(epoch, net, history), epoch counting from 1.
+            callback(epoch, net, history), epoch counting from 1; if it
+            returns True, training stops there (e.g. early stopping).
     Returns:
         the History.
     Raises:
@@ -170,8 +174,8 @@ def train(
                         shown["val_acc"] = f"{history.val_accuracy[-1]:.3f}"
                     bar.set_postfix(shown, refresh=False)
                     bar.update(1)
-                if callback is not None:
-                    callback(epoch + 1, net, history)
+                if callback is not None and callback(epoch + 1, net, history):
+                    break
     finally:
         if bar is not None:
             bar.close()

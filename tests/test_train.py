@@ -341,3 +341,17 @@ def test_divergence_after_the_last_update_is_caught_on_the_validation_set():
         train(net, X, y, lr=1e6, epochs=1, batch_size=3, X_val=X, y_val=y, progress=False)
     assert info.value.history.diverged
     assert info.value.history.epochs == 0 and info.value.history.val_loss == []
+
+
+def test_a_callback_returning_true_stops_training(xor_data):
+    X, y = xor_data
+    net = MLP([2, 3, 1], activation="tanh", seed=0)
+    calls = []
+
+    def stop_at_three(epoch, net, history):
+        calls.append(epoch)
+        return epoch == 3
+
+    history = train(net, X, y, lr=0.5, epochs=50, batch_size=4, progress=False, callback=stop_at_three)
+    assert calls == [1, 2, 3]
+    assert history.epochs == 3

@@ -4,7 +4,7 @@ When a network starts to overfit, its training loss keeps falling while the
 loss on held-out validation data turns and rises. Early stopping watches the
 validation loss after every epoch, remembers the parameters of the best epoch
 so far, and stops once ``patience`` epochs in a row brought no improvement;
-the network is then set back to its best parameters.
+the network is then set back to its best parameters::
 
     history, stopper = train_early_stopping(net, X, y, X_val, y_val, patience=20,
                                             optimizer="adam", lr=0.01, epochs=500)

@@ -6,7 +6,7 @@ layer to layer; backward, the same holds for the errors delta^l = dL/dz^l,
 which set the size of every weight gradient dL/dW^l = (a^(l-1))^T delta^l.
 ``record_layers`` runs one forward and one backward pass (with the same
 ``nnlib.layers`` functions the MLP uses) and keeps all of them;
-``plot_layer_histograms`` draws their spread layer by layer.
+``plot_layer_histograms`` draws their spread layer by layer::
 
     rec = record_layers(MLP([100] + [100] * 10 + [10], activation="sigmoid",
                             loss="softmax_cross_entropy"), X, y)

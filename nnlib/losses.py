@@ -106,22 +106,44 @@ def softmax_cross_entropy(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarr
     if z.ndim != 2:
         raise ValueError(f"the logits z must have shape (N, K); got shape {z.shape}")
     n, k = z.shape
-    shifted = z - z.max(axis=1, keepdims=True)
-    log_sum = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-    log_p = shifted - log_sum  # log softmax, finite for any finite z
-    p = np.exp(log_p)
     y_arr = np.asarray(y)
     if y_arr.ndim == 1:
-        labels = as_labels(y_arr, "the labels y", n_classes=k, n_samples=n)
-        loss = -float(np.sum(log_p[np.arange(n), labels])) / n
-        grad = p
-        grad[np.arange(n), labels] -= 1
+        y_arr = as_labels(y_arr, "the labels y", n_classes=k, n_samples=n)
     else:
-        target = np.asarray(y_arr, dtype=z.dtype)
-        check_shape(target, (n, k), "the one-hot targets y")
-        loss = -float(np.sum(target * log_p)) / n
-        grad = p - target
-    grad /= n
+        y_arr = np.asarray(y_arr, dtype=z.dtype)
+        check_shape(y_arr, (n, k), "the one-hot targets y")
+    return softmax_cross_entropy_checked(z, y_arr)
+
+
+def softmax_cross_entropy_checked(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """``softmax_cross_entropy`` for arguments already checked: z of shape
+    (N, K); y int64 labels (N,) in 0..K-1, or targets (N, K) of z's dtype.
+
+    The network calls this on every minibatch, so it does each step once, in
+    place where it can:
+
+        s = z - max_k z_k             (the max trick: every e^s <= 1)
+        log softmax(z) = s - log sum_k e^(s_k)
+    """
+    n = z.shape[0]
+    rows = np.arange(n)
+    # The row maxima, picked by argmax: for few classes NumPy's max along a
+    # short axis is several times slower than argmax plus a pick.
+    s = z - z[rows, z.argmax(axis=1)][:, None]
+    e = np.exp(s)
+    sum_e = e.sum(axis=1, keepdims=True)  # >= 1: its log is finite
+    if y.ndim == 1:
+        loss = (float(np.log(sum_e).sum()) - float(s[rows, y].sum())) / n
+        grad = e
+        grad /= sum_e  # softmax(z)
+        grad[rows, y] -= 1
+    else:
+        log_p = s - np.log(sum_e)
+        loss = -float((y * log_p).sum()) / n
+        grad = e
+        grad /= sum_e
+        grad -= y
+    grad *= 1 / n
     return loss, grad
 
 

@@ -19,7 +19,13 @@ import numpy as np
 from . import layers
 from .activations import ACTIVATIONS, get_activation, softmax, sigmoid
 from .init import default_init, initialize
-from .losses import LOSSES, binary_cross_entropy_with_logits, mse, softmax_cross_entropy
+from .losses import (
+    LOSSES,
+    binary_cross_entropy_with_logits,
+    mse,
+    softmax_cross_entropy,
+    softmax_cross_entropy_checked,
+)
 from .validate import as_float_array, as_labels, check_choice, check_nonnegative
 
 
@@ -284,7 +290,7 @@ class MLP:
         """loss_and_grads on checked inputs; also returns z^L (for accuracy)."""
         z, caches = self._forward_unchecked(X, train=True)
         if self.loss == "softmax_cross_entropy":
-            loss, dz = softmax_cross_entropy(z, y)
+            loss, dz = softmax_cross_entropy_checked(z, y)
         elif self.loss == "binary_cross_entropy":
             loss, dz = binary_cross_entropy_with_logits(z, y)
         else:

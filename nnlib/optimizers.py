@@ -51,7 +51,9 @@ class SGD(Optimizer):
     """Plain gradient descent: p <- p - eta g."""
 
     def update(self, name, p, g):
-        p -= self.lr * g
+        step = self._buffer(name, "step", p)  # reused every step: no new array
+        np.multiply(g, self.lr, out=step)
+        p -= step
 
 
 class Momentum(Optimizer):

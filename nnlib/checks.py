@@ -139,7 +139,7 @@ def _call(result: CheckResult, fn: Callable, args: dict[str, Any], when: str,
     """
     kw = args.pop("__kw__", {})
     copies = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in args.items()}
-    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn", under="ignore"):
         warnings.simplefilter("always")
         try:
             out = fn(*copies.values(), **kw)

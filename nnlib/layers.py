@@ -14,11 +14,22 @@ with a^(l-1) of shape (N, n_(l-1)), W^l of shape (n_(l-1), n_l), b^l of shape
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from .activations import Activation, get_activation
+
+
+@lru_cache(maxsize=64)
+def ones(n: int, dtype: np.dtype) -> np.ndarray:
+    """A read-only vector of n ones, made once per (n, dtype) and reused:
+    training multiplies by such vectors every minibatch (sums as products),
+    and a fresh np.ones costs several microseconds each time."""
+    v = np.ones(n, dtype=dtype)
+    v.flags.writeable = False
+    return v
 
 
 def dense_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, tuple]:
@@ -40,20 +51,26 @@ def dense_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarr
     return z, (x, W)
 
 
-def dense_backward(dz: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def dense_backward(
+    dz: np.ndarray, cache: tuple, input_grad: bool = True
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     """Backward pass of z = x W + b.
 
     Args:
         dz: upstream gradient dL/dz, shape (N, n_out).
         cache: (x, W) from dense_forward.
+        input_grad: False skips dx (None is returned in its place): the
+            first layer's input is the data, which needs no gradient.
     Returns:
         dx = dz W^T of shape (N, n_in), dW = x^T dz of shape (n_in, n_out),
         db = sum over the batch of dz, shape (n_out,).
     """
     x, W = cache
-    dx = dz @ W.T
+    dx = dz @ W.T if input_grad else None
     dW = x.T @ dz
-    db = dz.sum(axis=0)
+    # The sum over the batch, as the product 1^T dz with a vector of ones:
+    # one BLAS call, several times faster than dz.sum(axis=0) for a minibatch.
+    db = ones(dz.shape[0], dz.dtype) @ dz
     return dx, dW, db
 
 
@@ -71,17 +88,19 @@ def activation_forward(z: np.ndarray, activation: str | Activation) -> tuple[np.
     return a, (z, act, a)
 
 
-def activation_backward(da: np.ndarray, cache: tuple) -> np.ndarray:
+def activation_backward(da: np.ndarray, cache: tuple, out: np.ndarray | None = None) -> np.ndarray:
     """dL/dz = dL/da * g'(z), elementwise.
 
     Args:
         da: upstream gradient dL/da, shape (N, n).
         cache: (z, activation, a) from activation_forward.
+        out: optional array to write dz into; it may be ``da`` itself, when
+            the caller no longer needs da (saves a new array).
     Returns:
         dz, shape (N, n).
     """
     z, act, a = cache
-    return da * act.derivative(z, a)
+    return np.multiply(da, act.derivative(z, a), out=out)
 
 
 def dropout_forward(

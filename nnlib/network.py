@@ -194,7 +194,9 @@ class MLP:
                 caches.append((dense_cache, None, None))
                 return z, caches
             a, act_cache = layers.activation_forward(z, self._hidden)
-            a, drop_cache = layers.dropout_forward(a, self.dropout, self.rng, train=train)
+            drop_cache = None
+            if self.dropout:
+                a, drop_cache = layers.dropout_forward(a, self.dropout, self.rng, train=train)
             caches.append((dense_cache, act_cache, drop_cache))
         raise AssertionError("unreachable")
 
@@ -285,39 +287,49 @@ class MLP:
         return loss, grads
 
     def _loss_and_grads_unchecked(
-        self, X: np.ndarray, y: np.ndarray
+        self, X: np.ndarray, y: np.ndarray, scale: float = 1.0
     ) -> tuple[float, dict[str, np.ndarray], np.ndarray]:
-        """loss_and_grads on checked inputs; also returns z^L (for accuracy)."""
+        """loss_and_grads on checked inputs; also returns the predicted
+        classes of the batch, shape (N,) (for the training accuracy).
+
+        ``scale`` multiplies every gradient (not the loss). Backpropagation is
+        linear in delta^L = dL/dz^L, so scaling that small (N, n_L) array
+        scales every gradient below it for free; SGD in ``train`` asks for
+        eta times the gradient this way.
+        """
         z, caches = self._forward_unchecked(X, train=True)
         if self.loss == "softmax_cross_entropy":
-            loss, dz = softmax_cross_entropy_checked(z, y)
-        elif self.loss == "binary_cross_entropy":
-            loss, dz = binary_cross_entropy_with_logits(z, y)
+            loss, dz, predicted = softmax_cross_entropy_checked(z, y, grad_scale=scale)
         else:
-            out = get_activation(self.output_activation)
-            a = out.f(z)
-            loss, da = mse(a, y)
-            dz = da * out.derivative(z, a)
+            if self.loss == "binary_cross_entropy":
+                loss, dz = binary_cross_entropy_with_logits(z, y)
+            else:
+                out = get_activation(self.output_activation)
+                a = out.f(z)
+                loss, da = mse(a, y)
+                dz = da * out.derivative(z, a)
+            if scale != 1:
+                dz *= scale
+            predicted = self._classes_of_logits(z)
 
         grads: dict[str, np.ndarray] = {}
         for l in range(self.num_layers, 0, -1):
             dense_cache, _, _ = caches[l - 1]
+            # The input X needs no gradient: layer 1 skips dx = dz W^T.
+            da, grads[f"W{l}"], grads[f"b{l}"] = layers.dense_backward(dz, dense_cache, input_grad=l > 1)
             if l > 1:
-                da, grads[f"W{l}"], grads[f"b{l}"] = layers.dense_backward(dz, dense_cache)
                 _, act_cache, drop_cache = caches[l - 2]
-                dz = layers.activation_backward(layers.dropout_backward(da, drop_cache), act_cache)
-            else:  # the input needs no gradient: skip dx = dz W^T
-                x, _ = dense_cache
-                grads["W1"] = x.T @ dz
-                grads["b1"] = dz.sum(axis=0)
+                if drop_cache is not None:
+                    da = layers.dropout_backward(da, drop_cache)
+                dz = layers.activation_backward(da, act_cache, out=da)  # da is ours: reuse it
 
         if self.l2 or self.l1:
             for l in range(1, self.num_layers + 1):
                 W = self.params[f"W{l}"]
                 if self.l2:
                     loss += 0.5 * self.l2 * float(np.sum(W * W))
-                    grads[f"W{l}"] += self.l2 * W
+                    grads[f"W{l}"] += (scale * self.l2) * W
                 if self.l1:
                     loss += self.l1 * float(np.sum(np.abs(W)))
-                    grads[f"W{l}"] += self.l1 * np.sign(W)
-        return loss, {k: grads[k] for k in self.params}, z
+                    grads[f"W{l}"] += (scale * self.l1) * np.sign(W)
+        return loss, {k: grads[k] for k in self.params}, predicted

@@ -37,6 +37,17 @@ class Optimizer:
     def update(self, name: str, p: np.ndarray, g: np.ndarray) -> None:
         raise NotImplementedError
 
+    def gradient_scale(self) -> float:
+        """A factor that ``train`` may fold into the backward pass: it then
+        asks the network for ``gradient_scale() * gradient`` and calls
+        ``step_prescaled``. 1 for every optimizer but plain SGD."""
+        return 1.0
+
+    def step_prescaled(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """``step`` for gradients already multiplied by ``gradient_scale()``
+        (``train`` calls it only when that factor is not 1)."""
+        raise NotImplementedError(f"{type(self).__name__} takes plain gradients: call step")
+
     def _buffer(self, name: str, key: str, like: np.ndarray) -> np.ndarray:
         slot = self.state.setdefault(name, {})
         if key not in slot:
@@ -48,12 +59,29 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Plain gradient descent: p <- p - eta g."""
+    """Plain gradient descent: p <- p - eta g.
+
+    In ``train`` the product eta g costs nothing: backpropagation is linear
+    in the output layer's delta, so multiplying that small (N, n_L) array by
+    eta makes every gradient come out as eta g (``gradient_scale``), and the
+    update is a single subtraction (``step_prescaled``). That saves a pass
+    over every weight matrix."""
 
     def update(self, name, p, g):
         step = self._buffer(name, "step", p)  # reused every step: no new array
         np.multiply(g, self.lr, out=step)
         p -= step
+
+    def gradient_scale(self) -> float:
+        if type(self).update is not SGD.update:  # a subclass with its own rule needs plain g
+            return 1.0
+        return self.lr
+
+    def step_prescaled(self, params, grads):
+        """p <- p - (eta g), where grads already hold eta g."""
+        self.t += 1
+        for name, p in params.items():
+            p -= grads[name]
 
 
 class Momentum(Optimizer):

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -144,18 +145,24 @@ def train(
                 order = rng.permutation(n) if batch_size < n else None
                 total_loss = 0.0
                 correct = 0
+                # SGD gets eta g straight from backpropagation (see SGD).
+                scale = opt.gradient_scale()
                 for lo in range(0, n, batch_size):
                     if order is None:
                         xb, yb, tb = X, y, truth
                     else:
                         idx = order[lo : lo + batch_size]
-                        xb, yb, tb = X[idx], y[idx], truth[idx]
-                    loss, grads, z = net._loss_and_grads_unchecked(xb, yb)
-                    if not np.isfinite(loss):
+                        xb, yb = X.take(idx, axis=0), y[idx]  # take: a little faster than X[idx]
+                        tb = yb if truth is y else truth[idx]
+                    loss, grads, predicted = net._loss_and_grads_unchecked(xb, yb, scale)
+                    if not math.isfinite(loss):
                         raise _diverged(loss, epoch, history, opt.lr)
                     total_loss += loss * xb.shape[0]
-                    correct += int(np.count_nonzero(net._classes_of_logits(z) == tb))
-                    opt.step(net.params, grads)
+                    correct += int(np.count_nonzero(predicted == tb))
+                    if scale == 1:
+                        opt.step(net.params, grads)
+                    else:
+                        opt.step_prescaled(net.params, grads)
                 history.loss.append(total_loss / n)
                 history.accuracy.append(correct / n)
                 history.lr.append(opt.lr)

@@ -107,7 +107,8 @@ def test_check_network_gradients_catches_a_wrong_activation_backward(monkeypatch
     """Scaling the activation backward by 1.01 (a 1% bug) must be caught."""
     net, X, y = small_net_and_data()
     real = nnlib.layers.activation_backward
-    monkeypatch.setattr(nnlib.layers, "activation_backward", lambda da, cache: 1.01 * real(da, cache))
+    monkeypatch.setattr(nnlib.layers, "activation_backward",
+                        lambda da, cache, out=None: 1.01 * real(da, cache))
     errors = check_network_gradients(net, X, y)
     assert errors["worst"] > 1e-4
     assert errors["W1"] > 1e-4 and errors["b1"] > 1e-4  # below the broken layer
@@ -118,8 +119,8 @@ def test_check_network_gradients_catches_a_wrong_dense_backward(monkeypatch):
     net, X, y = small_net_and_data()
     real = nnlib.layers.dense_backward
 
-    def wrong(dz, cache):
-        dx, dW, db = real(dz, cache)
+    def wrong(dz, cache, input_grad=True):
+        dx, dW, db = real(dz, cache, input_grad)
         return dx, dW, 1.01 * db
 
     monkeypatch.setattr(nnlib.layers, "dense_backward", wrong)
@@ -133,7 +134,7 @@ def test_check_network_gradients_catches_a_wrong_loss_gradient(monkeypatch):
     net, X, y = small_net_and_data()
     real = nnlib.network.softmax_cross_entropy_checked  # what the network calls per batch
     monkeypatch.setattr(nnlib.network, "softmax_cross_entropy_checked",
-                        lambda z, t: (real(z, t)[0], 1.01 * real(z, t)[1]))
+                        lambda z, t, grad_scale=1.0: (real(z, t)[0], 1.01 * real(z, t)[1], real(z, t)[2]))
     assert check_network_gradients(net, X, y)["worst"] > 1e-4
 
 

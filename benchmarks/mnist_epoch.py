@@ -1,6 +1,6 @@
 """How fast does nnlib train on MNIST? Seconds per epoch against PyTorch and a matmul floor.
 
-    python benchmarks/mnist_epoch.py                  # 1 and 2 BLAS threads, 5 epochs
+    python benchmarks/mnist_epoch.py                  # 1 and 2 BLAS threads, 7 epochs
     python benchmarks/mnist_epoch.py --threads 1 --epochs 7
     python benchmarks/mnist_epoch.py --quick          # a short smoke run (not comparable)
     python benchmarks/mnist_epoch.py --notebook       # also time book/08_mnist.ipynb
@@ -315,7 +315,7 @@ def report_notebook() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--epochs", type=int, default=5, help="epochs per network (median over them; default 5)")
+    p.add_argument("--epochs", type=int, default=7, help="epochs per network (median over them; default 7)")
     p.add_argument("--threads", default="1,2", help="BLAS thread counts to test, e.g. 1 or 1,2 (default 1,2)")
     p.add_argument("--lr", type=float, default=0.1, help="SGD learning rate (default 0.1)")
     p.add_argument("--quick", action="store_true",

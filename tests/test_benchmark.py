@@ -41,3 +41,53 @@ def test_bad_arguments_get_a_clear_error():
     result = run("--epochs", "-1")
     assert result.returncode != 0
     assert "--epochs must be at least 1; got -1" in result.stderr
+
+
+# ------------------------------------------------------- step_breakdown.py
+BREAKDOWN = SCRIPT.parent / "step_breakdown.py"
+
+
+def load_breakdown():
+    spec = importlib.util.spec_from_file_location("step_breakdown", BREAKDOWN)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_breakdown_runs_the_same_steps_as_train():
+    """Its timed epoch must be nnlib.train's epoch, or its figures would describe something else."""
+    from collections import defaultdict
+
+    import numpy as np
+
+    from nnlib import MLP, train
+    from nnlib.optimizers import SGD
+
+    breakdown = load_breakdown()
+    rng = np.random.default_rng(0)
+    X = rng.random((300, 784), dtype=np.float32)
+    y = rng.integers(0, 10, 300)
+    for sizes in breakdown.NETWORKS:
+        ours = MLP(sizes, activation="relu", loss="softmax_cross_entropy", seed=0, dtype="float32")
+        reference = ours.copy()
+        times = defaultdict(float)
+        loss = breakdown.one_epoch(ours, SGD(0.1), X, y, 3, times)
+        history = train(reference, X, y, optimizer="sgd", lr=0.1, epochs=1, batch_size=breakdown.BATCH,
+                        seed=3, progress=False)
+        assert loss == history.loss[0]
+        for k in ours.params:
+            np.testing.assert_array_equal(ours.params[k], reference.params[k])
+        assert all(seconds > 0 for seconds in times.values())
+        assert sum(name.startswith("dense") for name in times) == 2 * (len(sizes) - 1)
+
+
+def test_the_breakdown_script_prints_every_part():
+    result = subprocess.run([sys.executable, str(BREAKDOWN), "--synthetic", "--epochs", "1"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    for part in ("gather the batch", "softmax cross-entropy", "ReLU forward", "ReLU backward",
+                 "update p -= eta g", "accuracy count", "dense forward", "dense backward"):
+        assert part in result.stdout
+    assert result.stdout.count("us per batch, of which") == 2
+    bad = subprocess.run([sys.executable, str(BREAKDOWN), "--epochs", "0"], capture_output=True, text=True)
+    assert bad.returncode != 0 and "--epochs must be at least 1; got 0" in bad.stderr

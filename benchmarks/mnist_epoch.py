@@ -54,6 +54,7 @@ BATCH = 128
 TARGET_VS_TORCH = 0.75
 TARGET_VS_FLOOR = 1.3
 AGREEMENT_POINTS = 0.2
+NOISY_SPREAD = 1.15  # slowest / fastest epoch of one contender above this: a noisy run
 
 try:
     import torch
@@ -255,6 +256,11 @@ def report(threads: int, results: list[dict], epochs: int, n_train: int) -> list
             print(f"  {name:8s} {med[name]:7.3f} s/epoch {spread:18s} "
                   f"{res['flops'] / med[name] / 1e9:6.1f} GFLOP/s  {a}")
         best = {k: min(v) for k, v in res["seconds"].items()}
+        spreads = {k: max(v) / min(v) for k, v in res["seconds"].items()}
+        worst = max(spreads, key=spreads.get)
+        if spreads[worst] > NOISY_SPREAD:
+            print(f"  noisy run: the slowest epoch of {worst} took {spreads[worst]:.2f}x its fastest; "
+                  "other work on the machine may have shifted the ratios: rerun when it is quiet")
 
         def ratio(other: str, label: str, target: float) -> None:
             """Print nnlib's time over ``other``'s; at 1 thread, judge it against the target."""

@@ -91,3 +91,22 @@ def test_the_breakdown_script_prints_every_part():
     assert result.stdout.count("us per batch, of which") == 2
     bad = subprocess.run([sys.executable, str(BREAKDOWN), "--epochs", "0"], capture_output=True, text=True)
     assert bad.returncode != 0 and "--epochs must be at least 1; got 0" in bad.stderr
+
+
+def test_a_noisy_run_is_flagged(capsys):
+    """The report says when epochs of one contender differ a lot, and stays quiet otherwise."""
+    spec = importlib.util.spec_from_file_location("mnist_epoch", SCRIPT)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+
+    def result(floor_seconds):
+        seconds = {"nnlib": [0.30, 0.31, 0.30], "floor": floor_seconds}
+        return {"sizes": [784, 128, 10], "seconds": seconds, "flops": 24.5e9,
+                "median": {k: sorted(v)[1] for k, v in seconds.items()},
+                "accuracy": {"nnlib": 0.96}}
+
+    bench.report(1, [result([0.22, 0.23, 0.22])], 3, 60000)
+    assert "noisy run" not in capsys.readouterr().out
+    bench.report(1, [result([0.22, 0.40, 0.23])], 3, 60000)
+    out = capsys.readouterr().out
+    assert "noisy run: the slowest epoch of floor took 1.82x its fastest" in out

@@ -163,6 +163,10 @@ def train(
                         opt.step(net.params, grads)
                     else:
                         opt.step_prescaled(net.params, grads)
+                    # Let the gradients go now, not when the next step returns
+                    # new ones: then the next step's gradients can reuse their
+                    # memory, which is still in the cache.
+                    del grads
                 history.loss.append(total_loss / n)
                 history.accuracy.append(correct / n)
                 history.lr.append(opt.lr)

@@ -265,12 +265,12 @@ def report(threads: int, results: list[dict], epochs: int, n_train: int) -> list
         def ratio(other: str, label: str, target: float) -> None:
             """Print nnlib's time over ``other``'s; at 1 thread, judge it against the target."""
             r = med["nnlib"] / med[other]
-            line = f"  {label} = {r:.2f} (fastest epochs: {best['nnlib'] / best[other]:.2f})"
+            line = f"  {label} = {r:.3f} (fastest epochs: {best['nnlib'] / best[other]:.3f})"
             if threads == 1:
                 ok = r <= target
                 line += f"   (target <= {target}: {'met' if ok else 'MISSED'})"
                 if not ok:
-                    missed.append(f"{arch} {label.strip()} {r:.2f} > {target}")
+                    missed.append(f"{arch} {label.strip()} {r:.3f} > {target}")
             print(line)
 
         ratio("floor", "nnlib/floor  ", TARGET_VS_FLOOR)

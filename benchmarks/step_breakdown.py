@@ -30,9 +30,11 @@ from collections import defaultdict
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from nnlib import MLP, layers
-from nnlib.losses import softmax_cross_entropy_checked
-from nnlib.optimizers import SGD
+from nnlib import MLP
+
+from nnlib.model import layers
+from nnlib.model.losses import softmax_cross_entropy_checked
+from nnlib.model.optimizers import SGD
 
 NETWORKS = ([784, 128, 10], [784, 256, 128, 10])
 BATCH = 128

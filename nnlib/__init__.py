@@ -1,28 +1,41 @@
 """nnlib: the small NumPy neural-network library of *Neural Networks from Scratch*.
 
-One module per concept:
+Three parts, each in its own place:
 
-* ``activations``: sigmoid, tanh, relu, leaky_relu, identity, softmax and derivatives
-* ``losses``: mse, binary and softmax cross-entropy, each with its gradient
-* ``layers``: forward/backward pairs with a cache (dense, activation, dropout)
-* ``init``: zeros, small random, Xavier/Glorot, He
-* ``network``: the MLP
-* ``optimizers``: SGD, momentum, Adagrad, RMSprop, Adam, learning-rate schedules
-* ``gradcheck``: finite-difference gradient checks
-* ``train``: minibatch training with a history and a progress bar
-* ``data``: XOR, small 2-D data sets, and the MNIST loader
-* ``metrics``: confusion matrix and per-class precision, recall, F1
-* ``plots``: decision boundaries, learning curves, digit grids, weight images, diagrams
-* ``explore``: the interactive panel used in every chapter
-* ``checks``: self-checks for the exercises where the learner writes code
-* ``xor_by_hand``: the XOR chapter's nine hand-derived derivatives, as code
-* ``surfaces``: 2-D loss surfaces (bowl, Rosenbrock) and optimizer paths on them
-* ``probe``: per-layer activations and gradients, for the initialization chapter
-* ``early_stopping``: stop when the validation loss stops improving
+* ``nnlib.model``: what a network is and how it learns, written as the
+  book's formulas in the book's notation (activations, losses, layers,
+  initialization, the MLP, optimizers, training, gradient checks, early
+  stopping, metrics). Each function names the chapter that derives it.
+* ``nnlib.fast``: the same training step, tuned for speed, beside the model
+  and tested equal to it; ``train`` uses it where it applies.
+* ``nnlib.book``: the book's tools, which are not part of a network: figures,
+  the interactive panels, the exercises' self-checks, layer probes, the XOR
+  chapter's formulas one scalar at a time, and 2-D loss surfaces.
+
+Besides them, ``nnlib.data`` holds the data sets and the MNIST loader, and
+``nnlib.validate`` the argument checks that give every public function its
+clear errors.
+
+The names a reader uses most are importable from the top::
+
+    from nnlib import MLP, train, load_mnist
 """
 
-from .network import MLP
-from .train import History, TrainingDiverged, train
+from .data import load_mnist
+from .model.network import MLP
+from .model.optimizers import SGD, Adagrad, Adam, Momentum, RMSprop
+from .model.train import History, TrainingDiverged, train
 
-__all__ = ["MLP", "History", "TrainingDiverged", "train"]
+__all__ = [
+    "MLP",
+    "train",
+    "History",
+    "TrainingDiverged",
+    "SGD",
+    "Momentum",
+    "Adagrad",
+    "RMSprop",
+    "Adam",
+    "load_mnist",
+]
 __version__ = "0.1.0"

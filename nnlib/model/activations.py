@@ -1,0 +1,181 @@
+"""Activation functions g(z) and their derivatives g'(z).
+
+Each function works elementwise on an array ``z`` of any shape and returns an
+array of the same shape and dtype (float32 stays float32). Softmax is the
+exception: it works along the last axis, and its derivative is a Jacobian.
+
+Notation of the book: ``z`` is a pre-activation (a weighted sum plus bias) and
+``a = g(z)`` the activation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ..validate import check_choice
+
+LEAKY_SLOPE = 0.01  # the slope of leaky ReLU for z < 0
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """The logistic function 1 / (1 + e^(-z)), computed without overflow.
+
+    For z >= 0 it uses 1 / (1 + e^(-z)); for z < 0 the equal form
+    e^z / (1 + e^z), so that e^(...) never sees a large positive argument
+    (sigmoid(-1000) is 0.0 and sigmoid(1000) is 1.0, with no warning).
+    """
+    z = np.asarray(z)
+    e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
+    s = 1 / (1 + e)  # sigma(|z|)
+    return np.where(z >= 0, s, e * s)  # sigma(-|z|) = e^(-|z|) / (1 + e^(-|z|))
+
+
+def sigmoid_derivative(z: np.ndarray) -> np.ndarray:
+    """sigma'(z) = sigma(z) (1 - sigma(z)); at most 1/4, at z = 0."""
+    s = sigmoid(z)
+    return s * (1 - s)
+
+
+def tanh(z: np.ndarray) -> np.ndarray:
+    """The hyperbolic tangent, in (-1, 1)."""
+    return np.tanh(z)
+
+
+def tanh_derivative(z: np.ndarray) -> np.ndarray:
+    """tanh'(z) = 1 - tanh(z)^2; at most 1, at z = 0."""
+    t = np.tanh(z)
+    return 1 - t * t
+
+
+def relu(z: np.ndarray) -> np.ndarray:
+    """The rectified linear unit max(0, z)."""
+    return np.maximum(z, 0)
+
+
+def relu_derivative(z: np.ndarray) -> np.ndarray:
+    """1 where z > 0, else 0 (we take 0 at z = 0)."""
+    z = np.asarray(z)
+    return (z > 0).astype(z.dtype if np.issubdtype(z.dtype, np.floating) else np.float64)
+
+
+def leaky_relu(z: np.ndarray) -> np.ndarray:
+    """z where z > 0, else 0.01 z: a ReLU whose negative side still has a gradient."""
+    z = np.asarray(z)
+    return np.where(z > 0, z, LEAKY_SLOPE * z)
+
+
+def leaky_relu_derivative(z: np.ndarray) -> np.ndarray:
+    """1 where z > 0, else 0.01."""
+    z = np.asarray(z)
+    dtype = z.dtype if np.issubdtype(z.dtype, np.floating) else np.float64
+    return np.where(z > 0, 1, LEAKY_SLOPE).astype(dtype)
+
+
+def identity(z: np.ndarray) -> np.ndarray:
+    """g(z) = z (a linear unit, for regression outputs)."""
+    return np.asarray(z)
+
+
+def identity_derivative(z: np.ndarray) -> np.ndarray:
+    """g'(z) = 1."""
+    z = np.asarray(z)
+    return np.ones_like(z, dtype=z.dtype if np.issubdtype(z.dtype, np.floating) else np.float64)
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """softmax(z)_k = e^(z_k) / sum_j e^(z_j), along the last axis.
+
+    Uses the max trick: subtracting max_j z_j from every z_k changes nothing
+    mathematically but keeps e^(...) <= 1, so inputs like 1000 do not overflow.
+
+    Args:
+        z: logits, shape (..., K).
+    Returns:
+        probabilities, shape (..., K), each row summing to 1.
+    """
+    z = np.asarray(z)
+    shifted = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def softmax_derivative(z: np.ndarray) -> np.ndarray:
+    """The Jacobian d softmax(z)_i / d z_j = s_i (delta_ij - s_j).
+
+    Args:
+        z: logits, shape (..., K).
+    Returns:
+        Jacobians, shape (..., K, K).
+    """
+    s = softmax(z)
+    return s[..., :, None] * (np.eye(s.shape[-1], dtype=s.dtype) - s[..., None, :])
+
+
+def softmax_backward(s: np.ndarray, grad_s: np.ndarray) -> np.ndarray:
+    """dL/dz from s = softmax(z) and dL/ds, without forming the Jacobian.
+
+    dL/dz_j = s_j (dL/ds_j - sum_i dL/ds_i s_i).
+
+    Args:
+        s: softmax outputs, shape (N, K).
+        grad_s: dL/ds, shape (N, K).
+    Returns:
+        dL/dz, shape (N, K).
+    """
+    return s * (grad_s - np.sum(grad_s * s, axis=-1, keepdims=True))
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An activation function with its elementwise derivative.
+
+    ``f(z)`` and ``df(z)`` take the pre-activation z. ``df_of_a(a)``, when
+    given, computes the same derivative from the output a = f(z) (for sigmoid
+    a (1 - a), for tanh 1 - a^2): backpropagation has a at hand, and this
+    saves a second pass through exp. It may return booleans where g' is
+    0 or 1 (ReLU): backpropagation only multiplies by it.
+    """
+
+    name: str
+    f: Callable[[np.ndarray], np.ndarray]
+    df: Callable[[np.ndarray], np.ndarray]
+    df_of_a: Callable[[np.ndarray], np.ndarray] | None = None
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """g'(z), from a = g(z) where that is cheaper."""
+        return self.df(z) if self.df_of_a is None else self.df_of_a(a)
+
+
+def _float_dtype(a: np.ndarray):
+    return a.dtype if np.issubdtype(a.dtype, np.floating) else np.float64
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_derivative, lambda a: a * (1 - a)),
+    "tanh": Activation("tanh", tanh, tanh_derivative, lambda a: 1 - a * a),
+    # ReLU's derivative from a is the mask a > 0, left as booleans (True is 1,
+    # False is 0): multiplying an upstream gradient by it is exact, and a
+    # float copy of the mask would cost a pass more.
+    "relu": Activation("relu", relu, relu_derivative, lambda a: a > 0),
+    "leaky_relu": Activation(
+        "leaky_relu", leaky_relu, leaky_relu_derivative,
+        lambda a: np.where(a > 0, 1, LEAKY_SLOPE).astype(_float_dtype(a)),
+    ),
+    "identity": Activation("identity", identity, identity_derivative),
+}
+"""The elementwise activations by name (softmax is not elementwise; see softmax)."""
+
+
+def get_activation(name: str | Activation) -> Activation:
+    """Look up an activation by name ("sigmoid", "tanh", "relu", "leaky_relu", "identity").
+
+    Raises:
+        ValueError: an unknown name; the message lists the known ones.
+    """
+    if isinstance(name, Activation):
+        return name
+    check_choice(name, ACTIVATIONS, "activation")
+    return ACTIVATIONS[name]

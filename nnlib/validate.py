@@ -59,9 +59,7 @@ def check_shape(arr: np.ndarray, expected: tuple, name: str) -> None:
         e is None or e == s for e, s in zip(expected, arr.shape)
     )
     if not ok:
-        shown = "(" + ", ".join("N" if e is None else str(e) for e in expected)
-        shown += ",)" if len(expected) == 1 else ")"
-        raise ValueError(f"{name} must have shape {shown}; got shape {arr.shape}")
+        raise ValueError(f"{name} must have shape {format_shape(expected)}; got shape {arr.shape}")
 
 
 def as_labels(y, name: str, n_classes: int, n_samples: int | None = None) -> np.ndarray:
@@ -131,3 +129,25 @@ def check_seed(seed) -> None:
     """Raise ValueError unless ``seed`` is a whole number >= 0."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a whole number >= 0; got {seed!r}")
+
+
+def check_sizes(sizes) -> list[int]:
+    """``sizes`` as a list of at least two positive whole numbers (the
+    units per layer, inputs first and outputs last); ValueError otherwise."""
+    try:
+        sizes = list(sizes)
+    except TypeError:
+        raise ValueError(f"sizes must list the units per layer, e.g. [2, 2, 1]; got {sizes!r}") from None
+    if len(sizes) < 2 or not all(
+        isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in sizes
+    ):
+        raise ValueError(
+            f"sizes must list at least two positive whole numbers (inputs ... outputs); got {sizes!r}"
+        )
+    return [int(s) for s in sizes]
+
+
+def format_shape(shape: tuple) -> str:
+    """A shape as the messages write it: None as N, and (3,) for one dimension."""
+    inner = ", ".join("N" if e is None else str(e) for e in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"

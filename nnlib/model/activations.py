@@ -5,7 +5,8 @@ array of the same shape and dtype (float32 stays float32). Softmax is the
 exception: it works along the last axis, and its derivative is a Jacobian.
 
 Notation of the book: ``z`` is a pre-activation (a weighted sum plus bias) and
-``a = g(z)`` the activation.
+``a = g(z)`` the activation. The elementwise activations and their derivatives
+are derived in :doc:`/book/01_neuron`; softmax in :doc:`/book/04_losses`.
 """
 
 from __future__ import annotations
@@ -102,68 +103,20 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def softmax_derivative(z: np.ndarray) -> np.ndarray:
-    """The Jacobian d softmax(z)_i / d z_j = s_i (delta_ij - s_j).
-
-    Args:
-        z: logits, shape (..., K).
-    Returns:
-        Jacobians, shape (..., K, K).
-    """
-    s = softmax(z)
-    return s[..., :, None] * (np.eye(s.shape[-1], dtype=s.dtype) - s[..., None, :])
-
-
-def softmax_backward(s: np.ndarray, grad_s: np.ndarray) -> np.ndarray:
-    """dL/dz from s = softmax(z) and dL/ds, without forming the Jacobian.
-
-    dL/dz_j = s_j (dL/ds_j - sum_i dL/ds_i s_i).
-
-    Args:
-        s: softmax outputs, shape (N, K).
-        grad_s: dL/ds, shape (N, K).
-    Returns:
-        dL/dz, shape (N, K).
-    """
-    return s * (grad_s - np.sum(grad_s * s, axis=-1, keepdims=True))
-
-
 @dataclass(frozen=True)
 class Activation:
-    """An activation function with its elementwise derivative.
-
-    ``f(z)`` and ``df(z)`` take the pre-activation z. ``df_of_a(a)``, when
-    given, computes the same derivative from the output a = f(z) (for sigmoid
-    a (1 - a), for tanh 1 - a^2): backpropagation has a at hand, and this
-    saves a second pass through exp. It may return booleans where g' is
-    0 or 1 (ReLU): backpropagation only multiplies by it.
-    """
+    """An activation function g with its derivative g', both of the pre-activation z."""
 
     name: str
     f: Callable[[np.ndarray], np.ndarray]
     df: Callable[[np.ndarray], np.ndarray]
-    df_of_a: Callable[[np.ndarray], np.ndarray] | None = None
-
-    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        """g'(z), from a = g(z) where that is cheaper."""
-        return self.df(z) if self.df_of_a is None else self.df_of_a(a)
-
-
-def _float_dtype(a: np.ndarray):
-    return a.dtype if np.issubdtype(a.dtype, np.floating) else np.float64
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_derivative, lambda a: a * (1 - a)),
-    "tanh": Activation("tanh", tanh, tanh_derivative, lambda a: 1 - a * a),
-    # ReLU's derivative from a is the mask a > 0, left as booleans (True is 1,
-    # False is 0): multiplying an upstream gradient by it is exact, and a
-    # float copy of the mask would cost a pass more.
-    "relu": Activation("relu", relu, relu_derivative, lambda a: a > 0),
-    "leaky_relu": Activation(
-        "leaky_relu", leaky_relu, leaky_relu_derivative,
-        lambda a: np.where(a > 0, 1, LEAKY_SLOPE).astype(_float_dtype(a)),
-    ),
+    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_derivative),
+    "tanh": Activation("tanh", tanh, tanh_derivative),
+    "relu": Activation("relu", relu, relu_derivative),
+    "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_derivative),
     "identity": Activation("identity", identity, identity_derivative),
 }
 """The elementwise activations by name (softmax is not elementwise; see softmax)."""

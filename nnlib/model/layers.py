@@ -9,31 +9,38 @@ Notation of the book, for layer l and a batch of N samples in rows:
     z^l = a^(l-1) W^l + b^l        a^l = g(z^l)
 
 with a^(l-1) of shape (N, n_(l-1)), W^l of shape (n_(l-1), n_l), b^l of shape
-(n_l,), and z^l, a^l of shape (N, n_l).
+(n_l,), and z^l, a^l of shape (N, n_l). The dense layer's backward pass is
+derived in :doc:`/book/03_vectorizing`, dropout in :doc:`/book/07_regularization`.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
 
 from .activations import Activation, get_activation
 
 
-@lru_cache(maxsize=64)
-def ones(n: int, dtype: np.dtype) -> np.ndarray:
-    """A read-only vector of n ones, made once per (n, dtype) and reused:
-    training multiplies by such vectors every minibatch (sums as products),
-    and a fresh np.ones costs several microseconds each time."""
-    v = np.ones(n, dtype=dtype)
-    v.flags.writeable = False
-    return v
+class DenseCache(NamedTuple):
+    """What the dense layer's backward pass needs: its input x = a^(l-1) and W^l."""
+
+    x: np.ndarray
+    W: np.ndarray
 
 
-def dense_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, tuple]:
+class ActivationCache(NamedTuple):
+    """What an activation's backward pass needs: z^l, the activation g, and a^l = g(z^l)."""
+
+    z: np.ndarray
+    activation: Activation
+    a: np.ndarray
+
+
+def dense_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, DenseCache]:
     """An affine (fully connected) layer: z = x W + b.
+
+    Derived in :doc:`/book/03_vectorizing`.
 
     Args:
         x: inputs a^(l-1), shape (N, n_in).
@@ -46,36 +53,33 @@ def dense_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarr
         raise ValueError(
             f"the layer's input must have shape (N, {W.shape[0]}); got shape {x.shape}"
         )
-    z = x @ W
-    z += b
-    return z, (x, W)
+    z = x @ W + b
+    return z, DenseCache(x, W)
 
 
-def dense_backward(
-    dz: np.ndarray, cache: tuple, input_grad: bool = True
-) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+def dense_backward(dz: np.ndarray, cache: DenseCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Backward pass of z = x W + b.
+
+    Derived in :doc:`/book/03_vectorizing`.
 
     Args:
         dz: upstream gradient dL/dz, shape (N, n_out).
         cache: (x, W) from dense_forward.
-        input_grad: False skips dx (None is returned in its place): the
-            first layer's input is the data, which needs no gradient.
     Returns:
         dx = dz W^T of shape (N, n_in), dW = x^T dz of shape (n_in, n_out),
-        db = sum over the batch of dz, shape (n_out,).
+        db = the sum of dz over the batch, shape (n_out,).
     """
     x, W = cache
-    dx = dz @ W.T if input_grad else None
+    dx = dz @ W.T
     dW = x.T @ dz
-    # The sum over the batch, as the product 1^T dz with a vector of ones:
-    # one BLAS call, several times faster than dz.sum(axis=0) for a minibatch.
-    db = ones(dz.shape[0], dz.dtype) @ dz
+    db = dz.sum(axis=0)
     return dx, dW, db
 
 
-def activation_forward(z: np.ndarray, activation: str | Activation) -> tuple[np.ndarray, tuple]:
+def activation_forward(z: np.ndarray, activation: str | Activation) -> tuple[np.ndarray, ActivationCache]:
     """a = g(z), elementwise.
+
+    Derived in :doc:`/book/01_neuron`.
 
     Args:
         z: pre-activations, shape (N, n).
@@ -85,30 +89,31 @@ def activation_forward(z: np.ndarray, activation: str | Activation) -> tuple[np.
     """
     act = get_activation(activation)
     a = act.f(z)
-    return a, (z, act, a)
+    return a, ActivationCache(z, act, a)
 
 
-def activation_backward(da: np.ndarray, cache: tuple, out: np.ndarray | None = None) -> np.ndarray:
+def activation_backward(da: np.ndarray, cache: ActivationCache) -> np.ndarray:
     """dL/dz = dL/da * g'(z), elementwise.
+
+    Derived in :doc:`/book/02_xor` (one unit) and :doc:`/book/03_vectorizing`.
 
     Args:
         da: upstream gradient dL/da, shape (N, n).
         cache: (z, activation, a) from activation_forward.
-        out: optional array to write dz into; it may be ``da`` itself, when
-            the caller no longer needs da (saves a new array).
     Returns:
         dz, shape (N, n).
     """
-    z, act, a = cache
-    return np.multiply(da, act.derivative(z, a), out=out)
+    return da * cache.activation.df(cache.z)
 
 
 def dropout_forward(
     x: np.ndarray, rate: float, rng: np.random.Generator, train: bool = True
-) -> tuple[np.ndarray, Any]:
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Inverted dropout: in training, zero each unit with probability ``rate``
     and scale the kept ones by 1 / (1 - rate), so that at evaluation time
     (``train=False``) the layer is simply the identity.
+
+    Derived in :doc:`/book/07_regularization`.
 
     Args:
         x: activations, shape (N, n).
@@ -128,8 +133,10 @@ def dropout_forward(
     return x * mask, mask
 
 
-def dropout_backward(dout: np.ndarray, cache: Any) -> np.ndarray:
+def dropout_backward(dout: np.ndarray, cache: np.ndarray | None) -> np.ndarray:
     """Backward pass of inverted dropout: the same mask multiplies the gradient.
+
+    Derived in :doc:`/book/07_regularization`.
 
     Args:
         dout: upstream gradient, shape (N, n).

@@ -15,7 +15,6 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import sigmoid
-from .layers import ones
 from ..validate import as_labels, check_shape
 
 # Probabilities are clipped to [EPS, 1 - EPS] before a log, so log(0) never
@@ -36,6 +35,7 @@ def mse(a: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     """Mean squared error L = (1/N) sum_n sum_k (a_nk - y_nk)^2.
 
     For one sample with one output this is the XOR chapter's L = (y - o)^2.
+    Derived in :doc:`/book/02_xor` and :doc:`/book/04_losses`.
 
     Args:
         a: predictions (the output activations), shape (N, K).
@@ -54,7 +54,8 @@ def binary_cross_entropy(p: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarra
     """Binary cross-entropy from probabilities.
 
     L = -(1/N) sum_n sum_k [y log p + (1 - y) log(1 - p)], with p clipped to
-    [1e-12, 1 - 1e-12] so that the log never sees 0.
+    [1e-12, 1 - 1e-12] so that the log never sees 0. Derived in
+    :doc:`/book/01_neuron` and :doc:`/book/04_losses`.
 
     Args:
         p: predicted probabilities in [0, 1], shape (N, K).
@@ -76,6 +77,7 @@ def binary_cross_entropy_with_logits(z: np.ndarray, y: np.ndarray) -> tuple[floa
 
     Same value as ``binary_cross_entropy(sigmoid(z), y)`` but exact for large
     abs(z): per element, -[y log p + (1-y) log(1-p)] = max(z, 0) - y z + log(1 + e^(-abs(z))).
+    Derived in :doc:`/book/04_losses`.
 
     Args:
         z: logits, shape (N, K).
@@ -90,81 +92,54 @@ def binary_cross_entropy_with_logits(z: np.ndarray, y: np.ndarray) -> tuple[floa
     return loss, (sigmoid(z) - y) / n
 
 
-def softmax_cross_entropy(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-    """Softmax cross-entropy from logits: L = -(1/N) sum_n log softmax(z_n)[y_n].
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    """log softmax(z) along the last axis, with the max trick.
 
-    Computed with log-softmax and the max trick, so large logits neither
-    overflow nor give log(0).
+    With s = z - max_k z_k (so that every e^s <= 1 and the sum below is >= 1),
+    log softmax(z)_k = s_k - log sum_j e^(s_j). Derived in :doc:`/book/04_losses`.
+
+    Args:
+        z: logits, shape (..., K).
+    Returns:
+        log-probabilities, shape (..., K), all <= 0 and finite.
+    """
+    s = z - z.max(axis=-1, keepdims=True)
+    return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
+
+
+def softmax_cross_entropy(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Softmax cross-entropy from logits: L = -(1/N) sum_n sum_k y_nk log softmax(z_n)_k.
+
+    With integer labels this is -(1/N) sum_n log softmax(z_n)[y_n], the
+    log-probability of the true class. Derived in :doc:`/book/04_losses`.
 
     Args:
         z: logits, shape (N, K).
         y: integer class labels of shape (N,) with values 0..K-1, or one-hot
             (or any probability) targets of shape (N, K).
     Returns:
-        (L, dL/dz) with dL/dz = (softmax(z) - onehot(y)) / N, shape (N, K).
+        (L, dL/dz) with dL/dz = (softmax(z) - y) / N, shape (N, K), y one-hot.
     """
+    z, Y = _check_logits_and_targets(z, y)
+    n = z.shape[0]
+    log_p = log_softmax(z)
+    loss = -float(np.sum(Y * log_p)) / n
+    return loss, (np.exp(log_p) - Y) / n
+
+
+def _check_logits_and_targets(z, y) -> tuple[np.ndarray, np.ndarray]:
+    """z as an (N, K) array, and y as one-hot targets (N, K) of z's dtype."""
     z = np.asarray(z)
     if z.ndim != 2:
         raise ValueError(f"the logits z must have shape (N, K); got shape {z.shape}")
     n, k = z.shape
-    y_arr = np.asarray(y)
-    if y_arr.ndim == 1:
-        y_arr = as_labels(y_arr, "the labels y", n_classes=k, n_samples=n)
-    else:
-        y_arr = np.asarray(y_arr, dtype=z.dtype)
-        check_shape(y_arr, (n, k), "the one-hot targets y")
-    loss, grad, _ = softmax_cross_entropy_checked(z, y_arr)
-    return loss, grad
-
-
-def softmax_cross_entropy_checked(
-    z: np.ndarray, y: np.ndarray, grad_scale: float = 1.0
-) -> tuple[float, np.ndarray, np.ndarray]:
-    """``softmax_cross_entropy`` for arguments already checked, plus the
-    predicted classes.
-
-    The network calls this on every minibatch of training, so it does each
-    step once and reuses what it can.
-
-    Args:
-        z: logits, shape (N, K).
-        y: int64 labels (N,) in 0..K-1, or targets (N, K) of z's dtype.
-        grad_scale: multiplies the gradient (not the loss); SGD in ``train``
-            passes its learning rate (see ``nnlib.model.optimizers.SGD``).
-    Returns:
-        (L, grad_scale * dL/dz, predicted) where predicted, shape (N,), is
-        the argmax of each row of z: the max trick needs it anyway, and it
-        gives the training accuracy for free.
-
-    With the row maxima m_n = max_k z_nk (the max trick: every e^s <= 1):
-
-        s = z - m          log softmax(z) = s - log sum_k e^(s_k)
-    """
-    n, k = z.shape
-    rows = np.arange(n)
-    # The row maxima, picked by argmax: for few classes NumPy's max along a
-    # short axis is several times slower than argmax plus a pick.
-    predicted = z.argmax(axis=1)
-    s = z - z[rows, predicted][:, None]
+    y = np.asarray(y)
     if y.ndim == 1:
-        s_true = s[rows, y]  # the true class's shifted logit, for the loss
-    else:
-        y_s = float((y * s).sum())  # the same, weighted by the targets
-    e = np.exp(s, out=s)  # s is not needed any more: e^s in its place
-    # The row sums as a product with a vector of ones: one BLAS call, faster
-    # than e.sum(axis=1) on short rows.
-    sum_e = e @ ones(k, e.dtype)  # >= 1: its log is finite
-    log_sum_e = np.log(sum_e)
-    c = grad_scale / n
-    grad = e
-    grad *= (c / sum_e)[:, None]  # c softmax(z), one pass over the (N, K) array
-    if y.ndim == 1:
-        loss = float((log_sum_e - s_true).sum()) / n
-        grad[rows, y] -= c
-    else:
-        loss = (float(log_sum_e @ y.sum(axis=1)) - y_s) / n
-        grad -= c * y
-    return loss, grad, predicted
+        labels = as_labels(y, "the labels y", n_classes=k, n_samples=n)
+        return z, np.eye(k, dtype=z.dtype)[labels]
+    y = np.asarray(y, dtype=z.dtype)
+    check_shape(y, (n, k), "the one-hot targets y")
+    return z, y
 
 
 LOSSES = ("mse", "binary_cross_entropy", "softmax_cross_entropy")

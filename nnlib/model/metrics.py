@@ -1,5 +1,7 @@
 """Counting what a classifier got right and wrong.
 
+    labels = class_labels(net.forward(X))                 # the predicted class of each sample
+
     C = confusion_matrix(y_true, y_pred, n_classes=10)     # C[i, j]: true i, predicted j
     report = classification_report(y_true, y_pred, n_classes=10)
     print(format_classification_report(report))
@@ -11,7 +13,7 @@ For one class k, with TP the samples of class k predicted as k:
 * F1        = 2 precision recall / (precision + recall), their harmonic mean.
 
 A ratio whose denominator is 0 (a class never predicted, or absent) is
-reported as 0.0.
+reported as 0.0. Derived in :doc:`/book/08_mnist`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,32 @@ from __future__ import annotations
 import numpy as np
 
 from ..validate import as_labels, check_positive
+
+
+def class_labels(y, n_classes: int | None = None, n_samples: int | None = None) -> np.ndarray:
+    """The class of each sample, shape (N,), from whatever holds it.
+
+    * integer labels, shape (N,): the labels themselves (checked to lie in
+      0..n_classes-1 when ``n_classes`` is given);
+    * outputs, probabilities, logits or one-hot targets, shape (N, K > 1):
+      the argmax of each row, the most probable class;
+    * one output per sample, shape (N, 1): 1 where it is >= 0.5, else 0
+      (a sigmoid output, or 0/1 targets).
+
+    This is the one place that turns outputs or targets into classes: the
+    network's predictions, its accuracy, training's accuracy count and the
+    figures all call it.
+    """
+    y = np.asarray(y)
+    if y.ndim == 1:
+        if n_classes is None:
+            return y
+        return as_labels(y, "the labels y", n_classes=n_classes, n_samples=n_samples)
+    if y.ndim != 2:
+        raise ValueError(f"class labels come from labels (N,) or outputs (N, K); got shape {y.shape}")
+    if y.shape[1] == 1:
+        return (y[:, 0] >= 0.5).astype(np.int64)
+    return y.argmax(axis=1)
 
 
 def _check_pair(y_true, y_pred, n_classes: int) -> tuple[np.ndarray, np.ndarray]:

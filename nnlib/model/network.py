@@ -7,26 +7,43 @@ Notation of the book: layers l = 1..L; z^l = a^(l-1) W^l + b^l; a^l = g(z^l);
 a^0 = X; the output is a^L. Parameters live in ``net.params`` under the keys
 "W1", "b1", "W2", "b2", ..., with W^l of shape (n_(l-1), n_l) and b^l of
 shape (n_l,).
+
+Backpropagation, the backward half of ``backprop``, is derived for the 2-2-1
+network in :doc:`/book/02_xor` and for any layer sizes and a whole batch in
+:doc:`/book/03_vectorizing`.
+
+The public methods check their arguments (``check_inputs``,
+``check_targets``) and then call the steps below them, which take arrays
+already checked: ``forward_pass``, ``loss_and_delta``, ``backward_pass`` and
+``backprop``. ``nnlib.train`` and ``nnlib.fast`` check a data set once and
+then call these steps batch after batch.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
 from . import layers
-from .activations import ACTIVATIONS, get_activation, softmax, sigmoid
+from .activations import ACTIVATIONS, get_activation, sigmoid, softmax
 from .init import default_init, initialize
-from .losses import (
-    LOSSES,
-    binary_cross_entropy_with_logits,
-    mse,
-    softmax_cross_entropy,
-    softmax_cross_entropy_checked,
-)
-from ..validate import as_float_array, as_labels, check_choice, check_nonnegative
+from .losses import LOSSES, binary_cross_entropy_with_logits, mse, softmax_cross_entropy
+from .metrics import class_labels
+from ..validate import as_float_array, as_labels, check_choice, check_nonnegative, check_sizes
+
+
+class LayerCache(NamedTuple):
+    """What the forward pass keeps of layer l for the backward pass.
+
+    ``activation`` and ``dropout`` are None for the output layer (its
+    activation belongs to the loss); ``dropout`` is also None when no unit
+    was dropped."""
+
+    dense: layers.DenseCache
+    activation: layers.ActivationCache | None
+    dropout: np.ndarray | None
 
 
 class MLP:
@@ -68,13 +85,7 @@ class MLP:
         l1: float = 0.0,
         dropout: float = 0.0,
     ) -> None:
-        sizes = list(sizes)
-        if len(sizes) < 2 or not all(
-            isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in sizes
-        ):
-            raise ValueError(
-                f"sizes must list at least two positive whole numbers (inputs ... outputs); got {sizes!r}"
-            )
+        sizes = check_sizes(sizes)
         get_activation(activation)
         check_choice(loss, LOSSES, "loss")
         if loss == "mse":
@@ -103,11 +114,16 @@ class MLP:
         self.init = init or default_init(activation)
         self.seed = seed
         self.l2, self.l1, self.dropout = float(l2), float(l1), float(dropout)
-        self._hidden = get_activation(activation)  # looked up once, used every step
-        self.rng = np.random.default_rng(seed)
+        self.hidden_activation = get_activation(activation)
+        # Two random streams from one seed: one draws the initial weights, the
+        # other the dropout masks, so turning dropout on or off never changes
+        # the initial weights (and the same seed gives the same network).
+        seeds = np.random.SeedSequence(seed)
+        init_rng = np.random.default_rng(seeds)
+        self.dropout_rng = np.random.default_rng(seeds.spawn(1)[0])
         self.params: dict[str, np.ndarray] = {}
         for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
-            self.params[f"W{l}"] = initialize(self.init, n_in, n_out, self.rng, dtype=self.dtype)
+            self.params[f"W{l}"] = initialize(self.init, n_in, n_out, init_rng, dtype=self.dtype)
             self.params[f"b{l}"] = np.zeros(n_out, dtype=self.dtype)
 
     # ------------------------------------------------------------------ info
@@ -179,69 +195,65 @@ class MLP:
         return y_arr
 
     # -------------------------------------------------------------- forward
-    def logits(self, X) -> np.ndarray:
-        """z^L, the output layer's pre-activations, shape (N, n_L)."""
-        a = self.check_inputs(X)
-        return self._forward_unchecked(a)[0]
+    def forward_pass(self, X: np.ndarray, train: bool = False) -> tuple[np.ndarray, list[LayerCache]]:
+        """The layer loop, forward: z^l = a^(l-1) W^l + b^l and a^l = g(z^l)
+        for l = 1..L, with a^0 = X.
 
-    def _forward_unchecked(self, a: np.ndarray, train: bool = False) -> tuple[np.ndarray, list]:
-        """Forward pass; returns z^L and the caches of every layer."""
+        Args:
+            X: inputs already checked (``check_inputs``), shape (N, n_0).
+            train: True drops hidden units (if ``dropout`` is on), as in
+                training; False uses the whole network.
+        Returns:
+            z^L, shape (N, n_L), and the caches of layers 1..L.
+        """
         caches = []
+        a = X
         L = self.num_layers
         for l in range(1, L + 1):
             z, dense_cache = layers.dense_forward(a, self.params[f"W{l}"], self.params[f"b{l}"])
             if l == L:
-                caches.append((dense_cache, None, None))
+                caches.append(LayerCache(dense_cache, None, None))
                 return z, caches
-            a, act_cache = layers.activation_forward(z, self._hidden)
-            drop_cache = None
-            if self.dropout:
-                a, drop_cache = layers.dropout_forward(a, self.dropout, self.rng, train=train)
-            caches.append((dense_cache, act_cache, drop_cache))
-        raise AssertionError("unreachable")
+            a, act_cache = layers.activation_forward(z, self.hidden_activation)
+            a, mask = layers.dropout_forward(a, self.dropout, self.dropout_rng, train=train)
+            caches.append(LayerCache(dense_cache, act_cache, mask))
+        raise AssertionError("unreachable: an MLP has at least one layer")
 
-    def _output(self, z: np.ndarray) -> np.ndarray:
+    def output(self, z: np.ndarray) -> np.ndarray:
+        """a^L = g_out(z^L): softmax, sigmoid, or the output activation of MSE."""
         if self.output_activation == "softmax":
             return softmax(z)
-        if self.output_activation == "sigmoid":
-            return sigmoid(z)
         return ACTIVATIONS[self.output_activation].f(z)
+
+    def logits(self, X) -> np.ndarray:
+        """z^L, the output layer's pre-activations, shape (N, n_L)."""
+        return self.forward_pass(self.check_inputs(X))[0]
 
     def forward(self, X) -> np.ndarray:
         """The output activations a^L, shape (N, n_L): probabilities for the
         cross-entropy losses."""
-        return self._output(self.logits(X))
+        return self.output(self.logits(X))
 
     def predict(self, X) -> np.ndarray:
         """Class predictions, shape (N,): the most probable class when there
         are several outputs, and 1 where the single output is >= 0.5 else 0."""
-        return self._classes(self.forward(X))
-
-    def _classes_of_logits(self, z: np.ndarray) -> np.ndarray:
-        """The same classes as ``_classes(self._output(z))``, cheaper: every
-        output activation but ReLU is strictly increasing, so argmax and the
-        sign of z decide without computing the output."""
-        if self.output_activation == "relu":
-            return self._classes(self._output(z))
-        if z.shape[1] > 1:
-            return z.argmax(axis=1)
-        if self.output_activation == "sigmoid":
-            return (z[:, 0] >= 0).astype(np.int64)  # sigma(z) >= 0.5 exactly when z >= 0
-        return self._classes(self._output(z))
-
-    @staticmethod
-    def _classes(out: np.ndarray) -> np.ndarray:
-        """Class labels from output activations: argmax, or >= 0.5 for one output."""
-        if out.shape[1] == 1:
-            return (out[:, 0] >= 0.5).astype(np.int64)
-        return out.argmax(axis=1)
+        return class_labels(self.forward(X))
 
     def accuracy(self, X, y) -> float:
         """The fraction of samples whose predicted class is right.
 
         y: integer labels (N,), or one-hot / 0-1 targets (N, K), whatever the loss."""
         pred = self.predict(X)
-        return float(np.mean(pred == self._labels_of(y, len(pred))))
+        return float(np.mean(pred == self.true_labels(y, len(pred))))
+
+    def true_labels(self, y, n: int) -> np.ndarray:
+        """The class of each of n samples, shape (N,), from integer labels
+        (N,) or from targets (N, K) (see ``metrics.class_labels``)."""
+        k = self.sizes[-1]
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape != (n, k):
+            raise ValueError(f"the targets y must have shape ({n}, {k}); got shape {y.shape}")
+        return class_labels(y, n_classes=max(k, 2), n_samples=n)
 
     def evaluate(self, X, y) -> tuple[float, float]:
         """(loss, accuracy) on (X, y) with the whole network (no dropout).
@@ -249,27 +261,96 @@ class MLP:
         The loss is the data loss alone, without any L1/L2 penalty."""
         X = self.check_inputs(X)
         y = self.check_targets(y, X.shape[0])
-        z = self._forward_unchecked(X)[0]
-        if self.loss == "softmax_cross_entropy":
-            loss = softmax_cross_entropy(z, y)[0]
-        elif self.loss == "binary_cross_entropy":
-            loss = binary_cross_entropy_with_logits(z, y)[0]
-        else:
-            loss = mse(self._output(z), y)[0]
-        pred = self._classes(self._output(z))
-        return loss, float(np.mean(pred == self._labels_of(y, len(pred))))
-
-    def _labels_of(self, y, n: int) -> np.ndarray:
-        """Class labels (N,) from integer labels or from (N, K) targets."""
-        k = self.sizes[-1]
-        y = np.asarray(y)
-        if y.ndim == 2:
-            if y.shape != (n, k):
-                raise ValueError(f"the targets y must have shape ({n}, {k}); got shape {y.shape}")
-            return y.argmax(axis=1) if k > 1 else np.round(y[:, 0]).astype(np.int64)
-        return as_labels(y, "the labels y", n_classes=max(k, 2), n_samples=n)
+        z = self.forward_pass(X)[0]
+        loss = self.loss_and_delta(z, y)[0]
+        pred = class_labels(self.output(z))
+        return loss, float(np.mean(pred == class_labels(y)))
 
     # ------------------------------------------------------------- backward
+    def loss_and_delta(self, z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """The data loss of the batch and delta^L = dL/dz^L, the one place
+        where the loss is chosen.
+
+        Softmax cross-entropy and binary cross-entropy are computed from the
+        logits, so delta^L = (a^L - y) / N (derived in :doc:`/book/04_losses`);
+        for MSE, delta^L = dL/da^L * g_out'(z^L) (:doc:`/book/02_xor`).
+
+        Args:
+            z: z^L, shape (N, n_L).
+            y: targets already checked (``check_targets``).
+        Returns:
+            (L, delta^L), delta^L of shape (N, n_L).
+        """
+        if self.loss == "softmax_cross_entropy":
+            return softmax_cross_entropy(z, y)
+        if self.loss == "binary_cross_entropy":
+            return binary_cross_entropy_with_logits(z, y)
+        out = get_activation(self.output_activation)
+        loss, da = mse(out.f(z), y)
+        return loss, da * out.df(z)
+
+    def backward_pass(
+        self, delta: np.ndarray, caches: list[LayerCache]
+    ) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
+        """The layer loop, backward: from delta^L down to layer 1,
+
+            dL/dW^l = (a^(l-1))^T delta^l     dL/db^l = sum over the batch of delta^l
+            delta^(l-1) = (delta^l (W^l)^T) * g'(z^(l-1))
+
+        Args:
+            delta: delta^L = dL/dz^L, shape (N, n_L).
+            caches: from ``forward_pass(X, train=...)``.
+        Returns:
+            the gradients {"W1": dL/dW^1, "b1": dL/db^1, ...} (the data loss
+            only, no penalty), and [delta^1, ..., delta^L].
+        """
+        grads: dict[str, np.ndarray] = {}
+        deltas = [delta] * self.num_layers
+        for l in range(self.num_layers, 0, -1):
+            deltas[l - 1] = delta
+            da, grads[f"W{l}"], grads[f"b{l}"] = layers.dense_backward(delta, caches[l - 1].dense)
+            if l > 1:
+                below = caches[l - 2]
+                da = layers.dropout_backward(da, below.dropout)
+                delta = layers.activation_backward(da, below.activation)
+        return {k: grads[k] for k in self.params}, deltas
+
+    def penalty(self) -> tuple[float, dict[str, np.ndarray]]:
+        """The L1/L2 penalty and its gradient for every weight matrix.
+
+        (lambda/2) sum_l ||W^l||^2 + l1 sum_l |W^l|, with gradient
+        lambda W^l + l1 sign(W^l); biases are not penalized. Derived in
+        :doc:`/book/07_regularization`.
+
+        Returns:
+            (the penalty, {"W1": its gradient, ...}); (0.0, {}) without penalties.
+        """
+        value, grads = 0.0, {}
+        if not (self.l2 or self.l1):
+            return value, grads
+        for l in range(1, self.num_layers + 1):
+            W = self.params[f"W{l}"]
+            grads[f"W{l}"] = np.zeros_like(W)
+            if self.l2:
+                value += 0.5 * self.l2 * float(np.sum(W * W))
+                grads[f"W{l}"] += self.l2 * W
+            if self.l1:
+                value += self.l1 * float(np.sum(np.abs(W)))
+                grads[f"W{l}"] += self.l1 * np.sign(W)
+        return value, grads
+
+    def backprop(self, X: np.ndarray, y: np.ndarray) -> tuple[float, dict[str, np.ndarray], np.ndarray]:
+        """``loss_and_grads`` for arguments already checked, in training mode
+        (dropout on); also returns z^L, from which ``train`` counts the
+        batch's correct predictions."""
+        z, caches = self.forward_pass(X, train=True)
+        loss, delta = self.loss_and_delta(z, y)
+        grads, _ = self.backward_pass(delta, caches)
+        extra, penalty_grads = self.penalty()
+        for name, g in penalty_grads.items():
+            grads[name] += g
+        return loss + extra, grads, z
+
     def loss_and_grads(self, X, y) -> tuple[float, dict[str, np.ndarray]]:
         """The loss on the batch (X, y) and its gradient for every parameter.
 
@@ -283,53 +364,5 @@ class MLP:
         """
         X = self.check_inputs(X)
         y = self.check_targets(y, X.shape[0])
-        loss, grads, _ = self._loss_and_grads_unchecked(X, y)
+        loss, grads, _ = self.backprop(X, y)
         return loss, grads
-
-    def _loss_and_grads_unchecked(
-        self, X: np.ndarray, y: np.ndarray, scale: float = 1.0
-    ) -> tuple[float, dict[str, np.ndarray], np.ndarray]:
-        """loss_and_grads on checked inputs; also returns the predicted
-        classes of the batch, shape (N,) (for the training accuracy).
-
-        ``scale`` multiplies every gradient (not the loss). Backpropagation is
-        linear in delta^L = dL/dz^L, so scaling that small (N, n_L) array
-        scales every gradient below it for free; SGD in ``train`` asks for
-        eta times the gradient this way.
-        """
-        z, caches = self._forward_unchecked(X, train=True)
-        if self.loss == "softmax_cross_entropy":
-            loss, dz, predicted = softmax_cross_entropy_checked(z, y, grad_scale=scale)
-        else:
-            if self.loss == "binary_cross_entropy":
-                loss, dz = binary_cross_entropy_with_logits(z, y)
-            else:
-                out = get_activation(self.output_activation)
-                a = out.f(z)
-                loss, da = mse(a, y)
-                dz = da * out.derivative(z, a)
-            if scale != 1:
-                dz *= scale
-            predicted = self._classes_of_logits(z)
-
-        grads: dict[str, np.ndarray] = {}
-        for l in range(self.num_layers, 0, -1):
-            dense_cache, _, _ = caches[l - 1]
-            # The input X needs no gradient: layer 1 skips dx = dz W^T.
-            da, grads[f"W{l}"], grads[f"b{l}"] = layers.dense_backward(dz, dense_cache, input_grad=l > 1)
-            if l > 1:
-                _, act_cache, drop_cache = caches[l - 2]
-                if drop_cache is not None:
-                    da = layers.dropout_backward(da, drop_cache)
-                dz = layers.activation_backward(da, act_cache, out=da)  # da is ours: reuse it
-
-        if self.l2 or self.l1:
-            for l in range(1, self.num_layers + 1):
-                W = self.params[f"W{l}"]
-                if self.l2:
-                    loss += 0.5 * self.l2 * float(np.sum(W * W))
-                    grads[f"W{l}"] += (scale * self.l2) * W
-                if self.l1:
-                    loss += self.l1 * float(np.sum(np.abs(W)))
-                    grads[f"W{l}"] += (scale * self.l1) * np.sign(W)
-        return loss, {k: grads[k] for k in self.params}, predicted

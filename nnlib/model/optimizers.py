@@ -1,9 +1,11 @@
 """Optimizers: rules that turn gradients into parameter updates.
 
 Each optimizer has a learning rate ``lr`` (eta in the book) and a method
-``step(params, grads)`` that updates the arrays of ``params`` in place. State
+``step(params, grads)`` that updates the arrays of ``params`` in place: the
+update rule, line by line as :doc:`/book/05_optimizers` derives it. State
 (velocities, running averages) is kept per parameter name and has the
-parameter's dtype, so float32 training stays float32.
+parameter's dtype, so float32 training stays float32 (the constants are
+Python floats, which never upcast an array).
 
 Learning-rate schedules are functions epoch -> learning rate; ``train``
 calls one at the start of each epoch and sets ``optimizer.lr``.
@@ -20,68 +22,45 @@ from ..validate import check_choice, check_positive
 
 
 class Optimizer:
-    """The base class: subclasses implement ``update(name, p, g)``."""
+    """The base class: each optimizer's ``step`` is its update rule, written
+    as the book writes it. Derived in :doc:`/book/05_optimizers`.
+
+    Attributes:
+        lr: the learning rate eta.
+        t: the number of steps taken so far.
+        state: what the rule remembers, per parameter name:
+            ``state["W1"]["v"]`` is momentum's velocity for W^1, for example.
+    """
 
     def __init__(self, lr: float) -> None:
         check_positive(lr, "the learning rate lr")
         self.lr = float(lr)
         self.state: dict[str, dict[str, np.ndarray]] = {}
-        self.t = 0  # the number of steps taken
+        self.t = 0
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
-        """Update every parameter in place from its gradient."""
-        self.t += 1
-        for name, p in params.items():
-            self.update(name, p, grads[name])
+        """Update every parameter of ``params`` in place from its gradient in ``grads``."""
+        raise NotImplementedError(f"{type(self).__name__} must define step(params, grads)")
 
-    def update(self, name: str, p: np.ndarray, g: np.ndarray) -> None:
-        raise NotImplementedError
-
-    def gradient_scale(self) -> float:
-        """A factor that ``train`` may fold into the backward pass: it then
-        asks the network for ``gradient_scale() * gradient`` and calls
-        ``step_prescaled``. 1 for every optimizer but plain SGD."""
-        return 1.0
-
-    def step_prescaled(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
-        """``step`` for gradients already multiplied by ``gradient_scale()``
-        (``train`` calls it only when that factor is not 1)."""
-        raise NotImplementedError(f"{type(self).__name__} takes plain gradients: call step")
-
-    def _buffer(self, name: str, key: str, like: np.ndarray) -> np.ndarray:
-        slot = self.state.setdefault(name, {})
-        if key not in slot:
-            slot[key] = np.zeros_like(like)
-        return slot[key]
+    def slot(self, name: str, key: str, like: np.ndarray) -> np.ndarray:
+        """The array ``state[name][key]``, made of zeros shaped like ``like``
+        (and of its dtype) the first time it is asked for."""
+        slots = self.state.setdefault(name, {})
+        if key not in slots:
+            slots[key] = np.zeros_like(like)
+        return slots[key]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(lr={self.lr:g})"
 
 
 class SGD(Optimizer):
-    """Plain gradient descent: p <- p - eta g.
+    """Plain gradient descent: p <- p - eta g."""
 
-    In ``train`` the product eta g costs nothing: backpropagation is linear
-    in the output layer's delta, so multiplying that small (N, n_L) array by
-    eta makes every gradient come out as eta g (``gradient_scale``), and the
-    update is a single subtraction (``step_prescaled``). That saves a pass
-    over every weight matrix."""
-
-    def update(self, name, p, g):
-        step = self._buffer(name, "step", p)  # reused every step: no new array
-        np.multiply(g, self.lr, out=step)
-        p -= step
-
-    def gradient_scale(self) -> float:
-        if type(self).update is not SGD.update:  # a subclass with its own rule needs plain g
-            return 1.0
-        return self.lr
-
-    def step_prescaled(self, params, grads):
-        """p <- p - (eta g), where grads already hold eta g."""
+    def step(self, params, grads):
         self.t += 1
         for name, p in params.items():
-            p -= grads[name]
+            p -= self.lr * grads[name]
 
 
 class Momentum(Optimizer):
@@ -94,11 +73,12 @@ class Momentum(Optimizer):
         super().__init__(lr)
         self.beta = float(beta)
 
-    def update(self, name, p, g):
-        v = self._buffer(name, "v", p)
-        v *= self.beta
-        v -= self.lr * g
-        p += v
+    def step(self, params, grads):
+        self.t += 1
+        for name, p in params.items():
+            v = self.slot(name, "v", p)
+            v[...] = self.beta * v - self.lr * grads[name]
+            p += v
 
 
 class Adagrad(Optimizer):
@@ -110,10 +90,12 @@ class Adagrad(Optimizer):
         super().__init__(lr)
         self.eps = float(eps)
 
-    def update(self, name, p, g):
-        s = self._buffer(name, "s", p)
-        s += g * g
-        p -= self.lr * g / (np.sqrt(s) + self.eps)
+    def step(self, params, grads):
+        self.t += 1
+        for name, p in params.items():
+            g, s = grads[name], self.slot(name, "s", p)
+            s += g * g
+            p -= self.lr * g / (np.sqrt(s) + self.eps)
 
 
 class RMSprop(Optimizer):
@@ -125,11 +107,12 @@ class RMSprop(Optimizer):
         super().__init__(lr)
         self.rho, self.eps = float(rho), float(eps)
 
-    def update(self, name, p, g):
-        s = self._buffer(name, "s", p)
-        s *= self.rho
-        s += (1 - self.rho) * (g * g)
-        p -= self.lr * g / (np.sqrt(s) + self.eps)
+    def step(self, params, grads):
+        self.t += 1
+        for name, p in params.items():
+            g, s = grads[name], self.slot(name, "s", p)
+            s[...] = self.rho * s + (1 - self.rho) * g**2
+            p -= self.lr * g / (np.sqrt(s) + self.eps)
 
 
 class Adam(Optimizer):
@@ -143,28 +126,15 @@ class Adam(Optimizer):
         super().__init__(lr)
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
 
-    def update(self, name, p, g):
-        m = self._buffer(name, "m", p)
-        v = self._buffer(name, "v", p)
-        # Two scratch arrays, reused every step: the same operations in the
-        # same order as the formulas above, without a new array for each.
-        step = self._buffer(name, "step", p)
-        denom = self._buffer(name, "denom", p)
-        m *= self.beta1
-        np.multiply(g, 1 - self.beta1, out=step)
-        m += step
-        v *= self.beta2
-        np.multiply(g, g, out=step)
-        step *= 1 - self.beta2
-        v += step
-        m_scale = 1 / (1 - self.beta1 ** self.t)  # Python floats: no dtype upcast
-        v_scale = 1 / (1 - self.beta2 ** self.t)
-        np.multiply(m, self.lr * m_scale, out=step)  # eta m_hat
-        np.multiply(v, v_scale, out=denom)
-        np.sqrt(denom, out=denom)
-        denom += self.eps  # sqrt(v_hat) + eps
-        step /= denom
-        p -= step
+    def step(self, params, grads):
+        self.t += 1
+        for name, p in params.items():
+            g, m, v = grads[name], self.slot(name, "m", p), self.slot(name, "v", p)
+            m[...] = self.beta1 * m + (1 - self.beta1) * g
+            v[...] = self.beta2 * v + (1 - self.beta2) * g**2
+            m_hat = m / (1 - self.beta1**self.t)
+            v_hat = v / (1 - self.beta2**self.t)
+            p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {

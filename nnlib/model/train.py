@@ -14,7 +14,9 @@ from typing import Callable
 import numpy as np
 
 from .network import MLP
+from .metrics import class_labels
 from .optimizers import Optimizer, make_optimizer
+from .. import fast as fast_path  # the tuned step, beside the model
 from ..validate import check_positive
 
 
@@ -83,8 +85,12 @@ def train(
     progress: bool = True,
     schedule: Callable[[int], float] | None = None,
     callback: Callable[[int, MLP, History], bool | None] | None = None,
+    fast: bool = True,
 ) -> History:
     """Train ``net`` in place by minibatch gradient descent.
+
+    Derived in :doc:`/book/02_xor` (gradient descent) and
+    :doc:`/book/05_optimizers` (minibatches, optimizers and schedules).
 
     Args:
         net: the MLP to train.
@@ -104,6 +110,10 @@ def train(
         callback: an optional function called after each epoch as
             callback(epoch, net, history), epoch counting from 1; if it
             returns True, training stops there (e.g. early stopping).
+        fast: take each step with ``nnlib.fast.training_step``, the tuned
+            step (the default); False takes ``training_step``, the plain one
+            written as the book derives it. Both compute the same thing, up
+            to rounding.
     Returns:
         the History.
     Raises:
@@ -125,8 +135,8 @@ def train(
         X_val = net.check_inputs(X_val)
         y_val = net.check_targets(y_val, X_val.shape[0])
 
-    n = X.shape[0]
-    truth = _true_classes(y)  # once, not per batch
+    step = fast_path.training_step if fast else training_step
+    truth = class_labels(y)  # the class of each sample, once, not per batch
     rng = np.random.default_rng(seed)
     history = History()
     bar = None
@@ -142,45 +152,21 @@ def train(
                     lr_epoch = float(schedule(epoch))
                     check_positive(lr_epoch, f"the learning rate the schedule gave for epoch {epoch + 1}")
                     opt.lr = lr_epoch
-                order = rng.permutation(n) if batch_size < n else None
-                total_loss = 0.0
-                correct = 0
-                # SGD gets eta g straight from backpropagation (see SGD).
-                scale = opt.gradient_scale()
-                for lo in range(0, n, batch_size):
-                    if order is None:
-                        xb, yb, tb = X, y, truth
-                    else:
-                        idx = order[lo : lo + batch_size]
-                        xb, yb = X.take(idx, axis=0), y[idx]  # take: a little faster than X[idx]
-                        tb = yb if truth is y else truth[idx]
-                    loss, grads, predicted = net._loss_and_grads_unchecked(xb, yb, scale)
-                    if not math.isfinite(loss):
-                        raise _diverged(loss, epoch, history, opt.lr)
-                    total_loss += loss * xb.shape[0]
-                    correct += int(np.count_nonzero(predicted == tb))
-                    if scale == 1:
-                        opt.step(net.params, grads)
-                    else:
-                        opt.step_prescaled(net.params, grads)
-                    # Let the gradients go now, not when the next step returns
-                    # new ones: then the next step's gradients can reuse their
-                    # memory, which is still in the cache.
-                    del grads
-                history.loss.append(total_loss / n)
-                history.accuracy.append(correct / n)
-                history.lr.append(opt.lr)
+                loss, accuracy = run_epoch(net, opt, X, y, truth, batch_size, rng, step)
+                if not math.isfinite(loss):
+                    raise _diverged(loss, epoch, history, opt.lr)
                 if has_val:
                     val_loss, val_acc = net.evaluate(X_val, y_val)
-                    if not np.isfinite(val_loss):  # the epoch's last updates blew up
-                        for values in (history.loss, history.accuracy, history.lr):
-                            values.pop()
+                    if not math.isfinite(val_loss):  # the epoch's last updates blew up
                         raise _diverged(val_loss, epoch, history, opt.lr)
                     history.val_loss.append(val_loss)
                     history.val_accuracy.append(val_acc)
+                history.loss.append(loss)
+                history.accuracy.append(accuracy)
+                history.lr.append(opt.lr)
                 history.seconds.append(time.perf_counter() - start)
                 if bar is not None:
-                    shown = {"loss": f"{history.loss[-1]:.4f}", "acc": f"{history.accuracy[-1]:.3f}"}
+                    shown = {"loss": f"{loss:.4f}", "acc": f"{accuracy:.3f}"}
                     if has_val:
                         shown["val_acc"] = f"{history.val_accuracy[-1]:.3f}"
                     bar.set_postfix(shown, refresh=False)
@@ -193,6 +179,69 @@ def train(
     return history
 
 
+Step = Callable[[MLP, Optimizer, np.ndarray, np.ndarray], "tuple[float, np.ndarray]"]
+
+
+def training_step(net: MLP, optimizer: Optimizer, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """One step of gradient descent on the batch (X, y): backpropagation,
+    then the optimizer's update. The plain step, as the book derives it.
+
+    Args:
+        net: the MLP, updated in place.
+        optimizer: its update rule.
+        X, y: the batch, already checked (``net.check_inputs``, ``net.check_targets``).
+    Returns:
+        the batch's loss, measured before the update (with dropout on and
+        any penalty), and the class each sample was predicted, shape (N,).
+        A loss that is not finite comes back without an update.
+    """
+    loss, grads, z = net.backprop(X, y)
+    if math.isfinite(loss):
+        optimizer.step(net.params, grads)
+    return loss, class_labels(net.output(z))
+
+
+def run_epoch(
+    net: MLP,
+    optimizer: Optimizer,
+    X: np.ndarray,
+    y: np.ndarray,
+    truth: np.ndarray,
+    batch_size: int,
+    rng: np.random.Generator,
+    step: Step = training_step,
+) -> tuple[float, float]:
+    """One pass over the training set in shuffled minibatches.
+
+    Args:
+        net, optimizer: as for ``train``.
+        X, y: the training set, already checked.
+        truth: the class of each sample, shape (N,) (``class_labels(y)``).
+        batch_size: samples per minibatch; N or more means one full batch.
+        rng: shuffles the samples (not used for a full batch).
+        step: ``training_step`` or ``nnlib.fast.training_step``.
+    Returns:
+        the epoch's loss and accuracy, each the mean over the minibatches
+        weighted by their sizes, every batch measured before its own update.
+        The loss is infinite or NaN if a batch's was; the epoch stops there.
+    """
+    n = X.shape[0]
+    order = rng.permutation(n) if batch_size < n else None
+    total_loss, correct = 0.0, 0
+    for lo in range(0, n, batch_size):
+        if order is None:
+            xb, yb, tb = X, y, truth
+        else:
+            idx = order[lo : lo + batch_size]
+            xb, yb, tb = X[idx], y[idx], truth[idx]
+        loss, predicted = step(net, optimizer, xb, yb)
+        if not math.isfinite(loss):
+            return loss, math.nan
+        total_loss += loss * xb.shape[0]
+        correct += int(np.count_nonzero(predicted == tb))
+    return total_loss / n, correct / n
+
+
 def _diverged(loss: float, epoch: int, history: History, lr: float) -> TrainingDiverged:
     """The error for a loss that became infinite or NaN in ``epoch`` (from 0)."""
     history.diverged = True
@@ -202,13 +251,3 @@ def _diverged(loss: float, epoch: int, history: History, lr: float) -> TrainingD
         "is too large for this network; try a smaller one",
         epoch + 1, history, lr,
     )
-
-
-def _true_classes(y: np.ndarray) -> np.ndarray:
-    """The class of each sample: y itself for labels, else argmax or rounding of the targets."""
-    if y.ndim == 1:
-        return y
-    if y.shape[1] > 1:
-        return y.argmax(axis=1)
-    with np.errstate(invalid="ignore"):  # huge regression targets: their "class" is meaningless anyway
-        return np.round(y[:, 0]).astype(np.int64)

@@ -90,43 +90,16 @@ def test_derivative_through_nnlib_gradcheck(name, rng):
     assert relative_error(w * act.df(z), numeric) < 1e-6
 
 
-def test_softmax_jacobian_matches_finite_differences(rng):
-    z = rng.standard_normal(5)
-    J = A.softmax_derivative(z)
-    assert J.shape == (5, 5)
-    for j in range(5):
-        e = np.zeros(5)
-        e[j] = 1e-5
-        column = (A.softmax(z + e) - A.softmax(z - e)) / 2e-5
-        assert relative_error(J[:, j], column) < 1e-6
-    # the Jacobian is symmetric and each column sums to 0 (rows of softmax sum to 1)
-    np.testing.assert_allclose(J, J.T, atol=1e-15)
-    np.testing.assert_allclose(J.sum(axis=0), 0, atol=1e-15)
-
-
-def test_softmax_jacobian_batched_shape_and_values(rng):
-    z = rng.standard_normal((3, 4))
-    J = A.softmax_derivative(z)
-    assert J.shape == (3, 4, 4)
-    for n in range(3):
-        np.testing.assert_allclose(J[n], A.softmax_derivative(z[n]), rtol=1e-14)
-
-
-def test_softmax_backward_matches_finite_differences(rng):
+def test_softmax_gradient_matches_finite_differences(rng):
+    """The softmax cross-entropy gradient softmax(z) - onehot(y) rests on the
+    softmax's derivative s_i (delta_ij - s_j); check that product against
+    finite differences of softmax itself."""
     z = rng.standard_normal((4, 6))
     w = rng.standard_normal((4, 6))  # L = sum(w * softmax(z)), so dL/ds = w
     s = A.softmax(z)
-    analytic = A.softmax_backward(s, w)
+    analytic = s * (w - np.sum(w * s, axis=1, keepdims=True))
     numeric = numerical_gradient(lambda: float(np.sum(w * A.softmax(z))), z)
-    assert analytic.shape == z.shape
     assert relative_error(analytic, numeric) < 1e-6
-
-
-def test_softmax_backward_equals_jacobian_product(rng):
-    z = rng.standard_normal((3, 5))
-    g = rng.standard_normal((3, 5))
-    via_jacobian = np.einsum("nk,nkj->nj", g, A.softmax_derivative(z))
-    np.testing.assert_allclose(A.softmax_backward(A.softmax(z), g), via_jacobian, rtol=1e-12, atol=1e-15)
 
 
 # ---------------------------------------------------------------- stability
@@ -151,8 +124,7 @@ def test_softmax_extremes_are_exact_limits_without_warnings():
         warnings.simplefilter("error")
         with np.errstate(over="raise", invalid="raise", divide="raise"):
             s = A.softmax(z)
-            J = A.softmax_derivative(z)
-    assert np.all(np.isfinite(s)) and np.all(np.isfinite(J))
+    assert np.all(np.isfinite(s))
     np.testing.assert_array_equal(s[0], [1.0, 0.0, 0.0])
     np.testing.assert_allclose(s[1], [1 / 3] * 3, rtol=1e-15)
     e = np.exp([-1.0, -1.0, 0.0])
@@ -228,8 +200,6 @@ def test_softmax_keeps_dtype(dtype, rng):
     z = rng.standard_normal((3, 4)).astype(dtype)
     s = A.softmax(z)
     assert s.dtype == dtype
-    assert A.softmax_derivative(z).dtype == dtype
-    assert A.softmax_backward(s, z).dtype == dtype
 
 
 # ---------------------------------------------------------------- lookup

@@ -217,15 +217,15 @@ def test_network_gradients_with_vector_targets_for_one_output(rng):
 
 
 def test_network_gradients_with_dropout_and_a_fixed_mask(rng):
-    """Resetting the network's generator before each evaluation fixes the
-    dropout masks, so finite differences apply to the dropout network too."""
+    """A fresh dropout generator with the same seed before each evaluation
+    fixes the dropout masks, so finite differences apply to the dropout
+    network too."""
     net = MLP([3, 6, 5, 2], activation="tanh", loss="softmax_cross_entropy", dropout=0.4, seed=5)
     X = rng.standard_normal((4, 3))
     y = rng.integers(0, 2, size=4)
-    state = net.rng.bit_generator.state
 
     def loss_and_grads():
-        net.rng.bit_generator.state = state
+        net.dropout_rng = np.random.default_rng(7)  # the same masks every time
         return net.loss_and_grads(X, y)
 
     _, grads = loss_and_grads()
@@ -234,6 +234,27 @@ def test_network_gradients_with_dropout_and_a_fixed_mask(rng):
     for name, p in net.params.items():
         numeric = numerical_gradient(lambda: loss_and_grads()[0], p)
         assert relative_error(grads[name], numeric) < 1e-6, name
+
+
+def test_dropout_has_its_own_random_stream():
+    """Initialization and dropout draw from separate streams of one seed:
+    turning dropout on leaves the initial weights as they were, and the
+    weights are those of a generator seeded with the seed."""
+    from nnlib.model.init import he
+
+    plain = MLP([3, 6, 2], activation="relu", seed=11)
+    dropped = MLP([3, 6, 2], activation="relu", seed=11, dropout=0.5)
+    for name in plain.params:
+        np.testing.assert_array_equal(plain.params[name], dropped.params[name])
+    np.testing.assert_array_equal(plain.params["W1"], he(3, 6, np.random.default_rng(11)))
+    # the same seed gives the same masks; another seed other masks
+    X = np.ones((8, 3))
+    twin = MLP([3, 6, 2], activation="relu", seed=11, dropout=0.5)
+    other = MLP([3, 6, 2], activation="relu", seed=12, dropout=0.5)
+    other.params = {k: v.copy() for k, v in dropped.params.items()}
+    first = dropped.forward_pass(X, train=True)[1][0].dropout
+    np.testing.assert_array_equal(first, twin.forward_pass(X, train=True)[1][0].dropout)
+    assert not np.array_equal(first, other.forward_pass(X, train=True)[1][0].dropout)
 
 
 def test_loss_and_grads_does_not_modify_inputs(rng):

@@ -19,11 +19,26 @@ file, what was expected and what was found.
 Caching MNIST: decompressing the 10 MB of gzip and parsing it takes about
 0.25 s; loading the same uint8 arrays from ``.npy`` files takes about 0.015 s,
 and hashing the four source files takes about 0.01 s. So ``load_mnist`` keeps
-the parsed uint8 arrays in ``data/mnist/cache/``, in files whose names contain
-the SHA-256 of the source file they were made from. The source files are hashed
-on every call anyway (to verify them), so a changed source file has a new hash,
-its cache file name no longer matches, and the old arrays are never used. If
-the cache folder cannot be written (a read-only copy), the cache is skipped.
+the parsed uint8 arrays in a folder ``mnist`` inside the user's cache folder
+(see :func:`cache_directory`), never inside the repository or the installed
+package. By default that is:
+
+* Linux and other Unix systems: ``$XDG_CACHE_HOME/nnlib/mnist``, or
+  ``~/.cache/nnlib/mnist`` when XDG_CACHE_HOME is not set to an absolute path;
+* macOS: ``~/Library/Caches/nnlib/mnist``;
+* Windows: ``%LOCALAPPDATA%\\nnlib\\Cache\\mnist``.
+
+To move the cache, set the environment variable ``NNLIB_CACHE_DIR`` to a folder
+(the MNIST arrays then go to ``$NNLIB_CACHE_DIR/mnist``), or pass ``cache_dir=``
+to ``load_mnist``; ``cache=False`` turns the cache off. The cache files are
+safe to delete at any time.
+
+Each cache file's name contains the SHA-256 of the source file it was made
+from. The source files are hashed on every call anyway (to verify them), so a
+changed source file has a new hash, its cache file name no longer matches, and
+the old arrays are never used. If the cache folder cannot be created or written
+(a read-only home folder, as on some shared servers), the cache is skipped and
+the data is parsed from the source files on every call.
 """
 
 from __future__ import annotations
@@ -31,6 +46,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import sys
 import tempfile
 import zlib
 from pathlib import Path
@@ -54,6 +70,8 @@ __all__ = [
     "MNIST_FILES",
     "MNIST_SHA256",
     "DEFAULT_MNIST_DIR",
+    "CACHE_DIR_ENV",
+    "cache_directory",
     "read_idx",
     "load_mnist",
 ]
@@ -322,6 +340,72 @@ def train_val_split(X, y, n_val: int, seed: int = 0):
 
 
 # ---------------------------------------------------------------------------
+# The cache folder
+# ---------------------------------------------------------------------------
+
+#: The environment variable that moves nnlib's cache folder (see :func:`cache_directory`).
+CACHE_DIR_ENV = "NNLIB_CACHE_DIR"
+
+
+def _absolute_env_path(name: str) -> Path | None:
+    """The folder named by environment variable ``name``, or None if it is unset,
+    empty or not an absolute path."""
+    value = os.environ.get(name, "")
+    if not value or not Path(value).is_absolute():
+        return None
+    return Path(value)
+
+
+def cache_directory() -> Path:
+    """The folder where nnlib keeps files it can rebuild (such as parsed MNIST).
+
+    The folder is chosen, in this order:
+
+    1. The environment variable ``NNLIB_CACHE_DIR``, if it is set and not empty
+       (``~`` is expanded; a relative path is taken from the current folder).
+    2. Otherwise the user's cache folder, by the platform's convention:
+
+       * Windows: ``%LOCALAPPDATA%\\nnlib\\Cache``, or
+         ``~\\AppData\\Local\\nnlib\\Cache`` when LOCALAPPDATA is not set
+         to an absolute path;
+       * macOS: ``~/Library/Caches/nnlib``;
+       * Linux and other Unix systems: ``$XDG_CACHE_HOME/nnlib`` when
+         XDG_CACHE_HOME is an absolute path, otherwise ``~/.cache/nnlib``.
+
+    The folder is only named here, not created: it may not exist yet. Each kind
+    of data uses a subfolder of it (MNIST uses ``mnist``).
+
+    Returns:
+        The cache folder, read from the environment on every call.
+
+    Raises:
+        RuntimeError: no NNLIB_CACHE_DIR is set and the home folder cannot be
+            determined.
+    """
+    override = os.environ.get(CACHE_DIR_ENV, "")
+    if override:
+        return Path(override).expanduser()
+    if sys.platform.startswith("win"):
+        local = _absolute_env_path("LOCALAPPDATA")
+        base = local if local is not None else Path.home() / "AppData" / "Local"
+        return base / "nnlib" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "nnlib"
+    xdg = _absolute_env_path("XDG_CACHE_HOME")
+    base = xdg if xdg is not None else Path.home() / ".cache"
+    return base / "nnlib"
+
+
+def _default_mnist_cache() -> Path | None:
+    """The MNIST subfolder of :func:`cache_directory`, or None (no cache) when
+    the home folder is unknown."""
+    try:
+        return cache_directory() / "mnist"
+    except RuntimeError:
+        return None
+
+
+# ---------------------------------------------------------------------------
 # MNIST
 # ---------------------------------------------------------------------------
 
@@ -498,7 +582,8 @@ def _load_cached(cache_dir: Path | None, name: str, sha256: str) -> np.ndarray |
 
 
 def _store_cached(cache_dir: Path | None, name: str, sha256: str, arr: np.ndarray) -> None:
-    """Write ``arr`` to the cache atomically; give up silently if the folder is not writable."""
+    """Write ``arr`` to the cache atomically and drop entries made from older
+    sources; give up silently if the folder cannot be created or written."""
     if cache_dir is None:
         return
     tmp_name = None
@@ -514,7 +599,7 @@ def _store_cached(cache_dir: Path | None, name: str, sha256: str, arr: np.ndarra
             if old.name != _cache_file(cache_dir, name, sha256).name:
                 old.unlink(missing_ok=True)
     except OSError:
-        pass  # read-only copy of the data: work without a cache
+        pass  # read-only home or cache folder: work without a cache
     finally:
         if tmp_name is not None:
             try:
@@ -560,9 +645,14 @@ def load_mnist(
         cache: keep the parsed arrays as ``.npy`` files in ``cache_dir`` and
             use them on later calls (the source files are still hashed every
             time; a cache entry is only used for a file with that exact hash).
+            If the cache folder cannot be created or written, the data is
+            loaded all the same, just not cached.
         checksums: the expected SHA-256 of each file name; None means the
             published values in :data:`MNIST_SHA256`.
-        cache_dir: where the cache lives; None means ``directory / "cache"``.
+        cache_dir: where the cache lives; None means the folder ``mnist``
+            inside :func:`cache_directory` (the user's cache folder, or
+            ``$NNLIB_CACHE_DIR/mnist`` when that variable is set). It never
+            depends on ``directory``, so nothing is written next to the data.
 
     Returns:
         X_train: float32 array of shape (60000, 784), values in [0, 1].
@@ -578,10 +668,12 @@ def load_mnist(
     """
     directory = DEFAULT_MNIST_DIR if directory is None else Path(directory)
     checksums = MNIST_SHA256 if checksums is None else dict(checksums)
-    if cache:
-        cache_dir = directory / "cache" if cache_dir is None else Path(cache_dir)
-    else:
+    if not cache:
         cache_dir = None
+    elif cache_dir is None:
+        cache_dir = _default_mnist_cache()
+    else:
+        cache_dir = Path(cache_dir)
 
     out = []
     for split in ("train", "test"):

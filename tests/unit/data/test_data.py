@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,7 @@ from nnlib.data import (
     MNISTFileMissing,
     and_data,
     blobs,
+    cache_directory,
     circles,
     load_mnist,
     moons,
@@ -27,6 +30,21 @@ from nnlib.data import (
     train_val_split,
     xor,
 )
+
+
+@pytest.fixture(autouse=True)
+def cache_root(tmp_path_factory, monkeypatch) -> Path:
+    """Point NNLIB_CACHE_DIR at a fresh, empty temporary folder for every test,
+    so that no test ever writes into the real user cache; return that folder.
+
+    The folder is apart from ``tmp_path``, which the tests use for data files,
+    so a test can tell what was written next to the data and what went to the
+    cache. MNIST's cache is its subfolder ``mnist``.
+    """
+    root = tmp_path_factory.mktemp("nnlib-cache")
+    monkeypatch.setenv("NNLIB_CACHE_DIR", str(root))
+    return root
+
 
 # ---------------------------------------------------------------------------
 # Logic gates
@@ -307,6 +325,25 @@ def test_mnist_cache_round_trip(mnist, tmp_path, monkeypatch):
         assert np.array_equal(a, b) and np.array_equal(a, c)
 
 
+def snapshot(folder: Path) -> dict:
+    """Every file and folder under ``folder``, with its size and modification time."""
+    return {
+        str(p.relative_to(folder)): (p.is_dir(), p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+def test_default_load_writes_nothing_into_the_repository(mnist, cache_root):
+    before = snapshot(data.DEFAULT_MNIST_DIR)
+    result = load_mnist()  # every default: the repository's files, the user cache
+    assert snapshot(data.DEFAULT_MNIST_DIR) == before
+    # the cache did go somewhere: the user cache folder (here the test's NNLIB_CACHE_DIR)
+    expected = sorted(f"{name}.{h}.npy" for name, h in MNIST_SHA256.items())
+    assert sorted(p.name for p in (cache_root / "mnist").iterdir()) == expected
+    for a, b in zip(mnist, result):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+
+
 def test_checksums_match_sha256sums_file():
     sums = (data.DEFAULT_MNIST_DIR / "SHA256SUMS").read_text().split("\n")
     listed = dict(reversed(line.split()) for line in sums if line.strip())
@@ -502,10 +539,10 @@ def test_labels_above_nine(tmp_path):
 # ---------------------------------------------------------------------------
 
 
-def test_cache_is_written_and_used(tmp_path, monkeypatch):
+def test_cache_is_written_and_used(tmp_path, cache_root, monkeypatch):
     checksums, arrays = make_fake_mnist(tmp_path)
     assert_matches(load_mnist(tmp_path, checksums=checksums), arrays)
-    entries = sorted(p.name for p in (tmp_path / "cache").glob("*.npy"))
+    entries = sorted(p.name for p in (cache_root / "mnist").glob("*.npy"))
     assert entries == sorted(f"{name}.{h}.npy" for name, h in checksums.items())
 
     def no_parsing(*args, **kwargs):
@@ -515,7 +552,7 @@ def test_cache_is_written_and_used(tmp_path, monkeypatch):
     assert_matches(load_mnist(tmp_path, checksums=checksums), arrays)
 
 
-def test_stale_cache_is_not_trusted(tmp_path):
+def test_stale_cache_is_not_trusted(tmp_path, cache_root):
     checksums, arrays = make_fake_mnist(tmp_path, seed=0)
     load_mnist(tmp_path, checksums=checksums)  # fills the cache
     old_checksums = dict(checksums)
@@ -535,14 +572,14 @@ def test_stale_cache_is_not_trusted(tmp_path):
         result[0], arrays["train_images"].reshape(-1, 784) / 255.0
     )
     # the entries made from the old files are gone
-    names = {p.name for p in (tmp_path / "cache").glob("*.npy")}
+    names = {p.name for p in (cache_root / "mnist").glob("*.npy")}
     assert names == {f"{name}.{h}.npy" for name, h in new_checksums.items()}
 
 
-def test_damaged_cache_entry_is_rebuilt(tmp_path):
+def test_damaged_cache_entry_is_rebuilt(tmp_path, cache_root):
     checksums, arrays = make_fake_mnist(tmp_path)
     load_mnist(tmp_path, checksums=checksums)
-    entry = tmp_path / "cache" / f"train-images-idx3-ubyte.gz.{checksums['train-images-idx3-ubyte.gz']}.npy"
+    entry = cache_root / "mnist" / f"train-images-idx3-ubyte.gz.{checksums['train-images-idx3-ubyte.gz']}.npy"
     entry.write_bytes(entry.read_bytes()[:100])  # cut short
     assert_matches(load_mnist(tmp_path, checksums=checksums), arrays)
     assert entry.stat().st_size > 6 * 784  # written again in full
@@ -555,3 +592,153 @@ def test_unwritable_cache_is_skipped(tmp_path):
     # the cache folder cannot be created under a file (this works even for root)
     assert_matches(load_mnist(tmp_path, checksums=checksums, cache_dir=blocker / "cache"), arrays)
     assert blocker.is_file()
+
+
+def test_default_cache_goes_to_nnlib_cache_dir(tmp_path, cache_root):
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    checksums, arrays = make_fake_mnist(data_dir)
+    assert cache_directory() == cache_root
+    assert_matches(load_mnist(data_dir, checksums=checksums), arrays)
+    entries = sorted(p.name for p in (cache_root / "mnist").iterdir())
+    assert entries == sorted(f"{name}.{h}.npy" for name, h in checksums.items())
+    # nothing was written next to the data: only the four source files are there
+    assert sorted(p.name for p in data_dir.iterdir()) == sorted(MNIST_FILES.values())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
+def test_cache_dir_argument_wins_over_the_environment(tmp_path, cache_root):
+    data_dir, mine = tmp_path / "data", tmp_path / "my-cache"
+    data_dir.mkdir()
+    checksums, arrays = make_fake_mnist(data_dir)
+    assert_matches(load_mnist(data_dir, checksums=checksums, cache_dir=mine), arrays)
+    assert len(list(mine.glob("*.npy"))) == 4
+    assert list(cache_root.iterdir()) == []
+
+
+def test_no_cache_writes_nothing(tmp_path, cache_root):
+    checksums, arrays = make_fake_mnist(tmp_path)
+    assert_matches(load_mnist(tmp_path, checksums=checksums, cache=False), arrays)
+    assert list(cache_root.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(MNIST_FILES.values())
+
+
+def test_unwritable_default_cache_is_skipped(tmp_path, monkeypatch):
+    # a read-only home: NNLIB_CACHE_DIR under a file cannot be created (even by root)
+    checksums, arrays = make_fake_mnist(tmp_path)
+    blocker = tmp_path / "home-is-a-file"
+    blocker.write_text("the cache folder cannot be made here")
+    monkeypatch.setenv("NNLIB_CACHE_DIR", str(blocker / "nnlib"))
+    assert_matches(load_mnist(tmp_path, checksums=checksums), arrays)
+    assert_matches(load_mnist(tmp_path, checksums=checksums), arrays)  # and again, still no cache
+    assert blocker.is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*MNIST_FILES.values(), blocker.name])
+
+
+@pytest.mark.skipif(
+    sys.platform.startswith("win") or os.geteuid() == 0,
+    reason="needs POSIX permissions that apply to this user (root ignores them)",
+)
+def test_read_only_cache_folder_is_skipped(tmp_path, cache_root):
+    checksums, arrays = make_fake_mnist(tmp_path)
+    cache_root.chmod(0o555)  # the cache root exists but cannot be written
+    try:
+        assert_matches(load_mnist(tmp_path, checksums=checksums), arrays)
+        assert list(cache_root.iterdir()) == []
+    finally:
+        cache_root.chmod(0o755)
+
+
+def test_unknown_home_loads_without_cache(tmp_path, monkeypatch):
+    def no_home(cls):
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("NNLIB_CACHE_DIR")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(Path, "home", classmethod(no_home))
+    with pytest.raises(RuntimeError, match="home"):
+        cache_directory()
+    checksums, arrays = make_fake_mnist(tmp_path)
+    assert_matches(load_mnist(tmp_path, checksums=checksums), arrays)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(MNIST_FILES.values())
+
+
+# ---------------------------------------------------------------------------
+# cache_directory: the platform's conventions
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fake_home(tmp_path, monkeypatch) -> Path:
+    """A fake home folder, with no NNLIB_CACHE_DIR, XDG_CACHE_HOME or LOCALAPPDATA set."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("USERPROFILE", str(home))  # what Path.home() reads on Windows
+    for name in ("NNLIB_CACHE_DIR", "XDG_CACHE_HOME", "LOCALAPPDATA"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+def test_nnlib_cache_dir_wins_everywhere(fake_home, tmp_path, monkeypatch):
+    mine = tmp_path / "somewhere" / "else"
+    monkeypatch.setenv("NNLIB_CACHE_DIR", str(mine))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "local"))
+    for platform in ("linux", "darwin", "win32", "freebsd14"):
+        monkeypatch.setattr(sys, "platform", platform)
+        assert cache_directory() == mine
+    assert not mine.exists()  # named, not created
+
+
+def test_nnlib_cache_dir_expands_the_home_folder(fake_home, monkeypatch):
+    monkeypatch.setenv("NNLIB_CACHE_DIR", "~/my-cache")
+    assert cache_directory() == fake_home / "my-cache"
+
+
+def test_empty_nnlib_cache_dir_is_ignored(fake_home, monkeypatch):
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv("NNLIB_CACHE_DIR", "")
+    assert cache_directory() == fake_home / ".cache" / "nnlib"
+
+
+@pytest.mark.parametrize("platform", ["linux", "freebsd14", "cygwin"])
+def test_linux_uses_an_absolute_xdg_cache_home(fake_home, tmp_path, monkeypatch, platform):
+    monkeypatch.setattr(sys, "platform", platform)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_directory() == tmp_path / "xdg" / "nnlib"
+
+
+@pytest.mark.parametrize("xdg", [None, "", "relative/cache"], ids=["unset", "empty", "relative"])
+def test_linux_falls_back_to_dot_cache(fake_home, monkeypatch, xdg):
+    # the XDG spec says a relative XDG_CACHE_HOME is invalid and must be ignored
+    monkeypatch.setattr(sys, "platform", "linux")
+    if xdg is not None:
+        monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+    assert cache_directory() == fake_home / ".cache" / "nnlib"
+
+
+def test_macos_uses_library_caches(fake_home, tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "platform", "darwin")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))  # not used on macOS
+    assert cache_directory() == fake_home / "Library" / "Caches" / "nnlib"
+
+
+def test_windows_uses_local_app_data(fake_home, tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))  # not used on Windows
+    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "local"))
+    assert cache_directory() == tmp_path / "local" / "nnlib" / "Cache"
+    monkeypatch.delenv("LOCALAPPDATA")
+    assert cache_directory() == fake_home / "AppData" / "Local" / "nnlib" / "Cache"
+
+
+def test_default_cache_is_outside_the_repository_and_package(fake_home, monkeypatch):
+    repo = data.DEFAULT_MNIST_DIR.parent.parent
+    package = Path(data.__file__).resolve().parent
+    for platform in ("linux", "darwin", "win32"):
+        monkeypatch.setattr(sys, "platform", platform)
+        where = cache_directory()
+        assert fake_home in where.parents
+        assert repo not in where.parents and package not in where.parents

@@ -13,7 +13,9 @@ trained on the 60,000 MNIST training images for the same number of epochs by
   per epoch, timed by nnlib itself (``History.seconds``: the whole epoch,
   batch gathering, forward, backward, loss, accuracy count and update; not
   the one-time check of the inputs, about 0.04 s, that a multi-epoch call
-  makes once);
+  makes once), with the tuned step of ``nnlib.fast``;
+* plain: the same call with ``fast=False``, the step written as the book's
+  formulas (``nnlib.model``): what the tuning buys (no target);
 * the matmul floor: only the matrix products of the same epoch (forward
   a W, backward a^T dz and dz W^T, with the same shapes), on the batches
   gathered beforehand, into preallocated arrays: nothing else. No
@@ -21,7 +23,7 @@ trained on the 60,000 MNIST training images for the same number of epochs by
 * PyTorch on the CPU (when ``torch`` is importable), starting from the same
   initial weights and seeing the same batches in the same order.
 
-The three run in the same process, alternating epoch by epoch (the order
+The four run in the same process, alternating epoch by epoch (the order
 rotates every epoch), so that the noise of a shared machine hits them alike.
 The BLAS thread pool is pinned with threadpoolctl (and PyTorch's own pool
 with ``torch.set_num_threads``). Reported: the median seconds per epoch, the
@@ -105,7 +107,10 @@ def macs_per_sample(sizes: list[int]) -> int:
 
 # ------------------------------------------------------------ the contenders
 class NnlibRunner:
+    """nnlib.train with the tuned step (nnlib.fast), as the book trains."""
+
     name = "nnlib"
+    fast = True
 
     def __init__(self, sizes, X, y, lr):
         self.net = MLP(sizes, activation="relu", loss="softmax_cross_entropy", seed=0, dtype="float32")
@@ -116,11 +121,19 @@ class NnlibRunner:
         (History.seconds: the epoch's loop, not the one-time input checks
         that a multi-epoch call does once)."""
         h = train(self.net, self.X, self.y, optimizer="sgd", lr=self.lr, epochs=1,
-                  batch_size=BATCH, seed=e, progress=False)
+                  batch_size=BATCH, seed=e, progress=False, fast=self.fast)
         return h.seconds[0]
 
     def accuracy(self, X, y) -> float:
         return self.net.accuracy(X, y)
+
+
+class PlainRunner(NnlibRunner):
+    """nnlib.train(..., fast=False): the plain step, the formulas as the book
+    writes them; shows what the tuning in nnlib.fast buys."""
+
+    name = "plain"
+    fast = False
 
 
 class FloorRunner:
@@ -199,6 +212,7 @@ def warm_up(sizes, X, y, lr) -> None:
     """A few untimed batches of each contender, on throwaway copies."""
     Xs, ys = X[: 20 * BATCH], y[: 20 * BATCH]
     NnlibRunner(sizes, Xs, ys, lr).epoch(0)
+    PlainRunner(sizes, Xs, ys, lr).epoch(0)
     net = MLP(sizes, activation="relu", loss="softmax_cross_entropy", seed=0, dtype="float32")
     floor = FloorRunner(sizes, Xs, net.params)
     floor.prepare(0)
@@ -211,7 +225,7 @@ def bench_network(sizes, data, epochs: int, lr: float) -> dict:
     Xtr, ytr, Xte, yte = data
     warm_up(sizes, Xtr, ytr, lr)
     nn = NnlibRunner(sizes, Xtr, ytr, lr)
-    runners = [nn, FloorRunner(sizes, Xtr, nn.net.params)]
+    runners = [nn, PlainRunner(sizes, Xtr, ytr, lr), FloorRunner(sizes, Xtr, nn.net.params)]
     if torch is not None:
         runners.append(TorchRunner(sizes, Xtr, ytr, nn.net.params, lr))
     seconds = {r.name: [] for r in runners}
@@ -248,7 +262,7 @@ def report(threads: int, results: list[dict], epochs: int, n_train: int) -> list
         arch = "-".join(map(str, res["sizes"]))
         print(f"\n{arch} (ReLU, softmax cross-entropy, batch {BATCH}, SGD; "
               f"{res['flops'] / 1e9:.1f} GFLOP per epoch in matrix products)")
-        for name in ("nnlib", "floor", "PyTorch"):
+        for name in ("nnlib", "plain", "floor", "PyTorch"):
             if name not in med:
                 continue
             a = f"test accuracy {100 * acc[name]:.2f}%" if name in acc else "(no model: only products)"
@@ -274,6 +288,12 @@ def report(threads: int, results: list[dict], epochs: int, n_train: int) -> list
             print(line)
 
         ratio("floor", "nnlib/floor  ", TARGET_VS_FLOOR)
+        if "plain" in med:
+            plain = med["plain"]
+            print(f"  plain path (fast=False): plain/nnlib = {plain / med['nnlib']:.3f}, "
+                  f"plain/floor = {plain / med['floor']:.3f}"
+                  + (f", plain/PyTorch = {plain / med['PyTorch']:.3f}" if "PyTorch" in med else "")
+                  + " (no target: what nnlib.fast buys)")
         if "PyTorch" in med:
             ratio("PyTorch", "nnlib/PyTorch", TARGET_VS_TORCH)
             diff = 100 * abs(acc["nnlib"] - acc["PyTorch"])

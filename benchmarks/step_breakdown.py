@@ -4,14 +4,12 @@
     python benchmarks/step_breakdown.py --threads 2 --epochs 3
 
 ``mnist_epoch.py`` says how far nnlib is from the matmul floor; this script
-says where the difference goes. It runs the steps of ``nnlib.train``'s inner
-loop for plain SGD one by one, with nnlib's own functions in the order
-``MLP._loss_and_grads_unchecked`` calls them (gather the batch, dense layer
-forward, ReLU, softmax cross-entropy with eta folded in, dense layer
-backward, ReLU backward, update), and times every call with
-``time.perf_counter``. The matrix products are timed inside the dense layer
-functions' calls, together with the little else those functions do (the
-bias add, the batch sum as a product with ones); everything else is what
+says where the difference goes. It runs ``nnlib.train``'s epoch for plain SGD
+with the parts of ``nnlib.fast.training_step`` called one by one through their
+public names (gather the batch, ``fast.forward_pass``, ``fast.loss_and_delta``
+with eta folded in, the accuracy count, ``fast.backward_pass``,
+``fast.update``), and times every call with ``time.perf_counter``. The matrix
+products are inside the forward and backward passes; everything else is what
 the matmul floor of ``mnist_epoch.py`` leaves out.
 
 The timer itself costs about 0.1 us per part. Parts that run right after a
@@ -30,69 +28,48 @@ from collections import defaultdict
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from nnlib import MLP
-
-from nnlib.model import layers
-from nnlib.model.losses import softmax_cross_entropy_checked
+from nnlib import MLP, fast
 from nnlib.model.optimizers import SGD
 
 NETWORKS = ([784, 128, 10], [784, 256, 128, 10])
 BATCH = 128
+PARTS = ("gather the batch X[idx]", "forward pass (z = a W + b, ReLU; all layers)",
+         "softmax cross-entropy and its gradient (eta folded in)", "accuracy count",
+         "backward pass (a^T delta, 1^T delta, delta W^T, ReLU mask; all layers)",
+         "update p -= eta g (all layers)")
 
 
 def one_epoch(net: MLP, opt: SGD, X: np.ndarray, y: np.ndarray, epoch: int, times: dict) -> float:
     """One epoch of SGD, as nnlib.train runs it, adding each part's seconds
     to ``times``; returns the epoch's mean training loss."""
     clock = time.perf_counter
-    params, L = net.params, net.num_layers
+    gather, forward, loss_part, count, backward, update = PARTS
     order = np.random.default_rng(epoch).permutation(len(X))
-    scale = opt.gradient_scale()
+    prescaled = fast.prescales(opt)
     total = 0.0
     for lo in range(0, len(X), BATCH):
         t0 = clock()
         idx = order[lo : lo + BATCH]
-        xb, yb = X.take(idx, axis=0), y[idx]
+        xb, yb = X[idx], y[idx]
         t1 = clock()
-        times["gather the batch X[idx]"] += t1 - t0
-
-        a, caches = xb, []
-        for l in range(1, L + 1):
-            t0 = clock()
-            z, dense_cache = layers.dense_forward(a, params[f"W{l}"], params[f"b{l}"])
-            t1 = clock()
-            times[f"dense forward z = a W + b, layer {l}"] += t1 - t0
-            if l < L:
-                a, act_cache = layers.activation_forward(z, net._hidden)
-                times["ReLU forward"] += clock() - t1
-                caches.append((dense_cache, act_cache))
-            else:
-                caches.append((dense_cache, None))
-
-        t0 = clock()
-        loss, dz, predicted = softmax_cross_entropy_checked(z, yb, grad_scale=scale)
-        t1 = clock()
-        times["softmax cross-entropy and its gradient"] += t1 - t0
+        times[gather] += t1 - t0
+        z, trace = fast.forward_pass(net, xb)
+        t2 = clock()
+        times[forward] += t2 - t1
+        loss, delta, predicted = fast.loss_and_delta(net, z, yb, opt.lr if prescaled else 1.0)
+        t3 = clock()
+        times[loss_part] += t3 - t2
         if not math.isfinite(loss):
             raise FloatingPointError(f"the loss became {loss} in epoch {epoch + 1}")
         total += loss * len(idx)
         int(np.count_nonzero(predicted == yb))
-        t0 = clock()
-        times["accuracy count"] += t0 - t1
-
-        grads = {}
-        for l in range(L, 0, -1):
-            dense_cache, _ = caches[l - 1]
-            t0 = clock()
-            da, grads[f"W{l}"], grads[f"b{l}"] = layers.dense_backward(dz, dense_cache, input_grad=l > 1)
-            t1 = clock()
-            times[f"dense backward a^T dz, batch sum" + (", dz W^T" if l > 1 else "") + f", layer {l}"] += t1 - t0
-            if l > 1:
-                dz = layers.activation_backward(da, caches[l - 2][1], out=da)
-                times["ReLU backward"] += clock() - t1
-
-        t0 = clock()
-        opt.step_prescaled(params, grads)
-        times["update p -= eta g (all layers)"] += clock() - t0
+        t4 = clock()
+        times[count] += t4 - t3
+        grads = fast.backward_pass(net, delta, trace)
+        t5 = clock()
+        times[backward] += t5 - t4
+        fast.update(net, opt, grads, prescaled)
+        times[update] += clock() - t5
     return total / len(X)
 
 
@@ -127,9 +104,10 @@ def main(argv: list[str] | None = None) -> int:
                 one_epoch(net, opt, X, y, e, times)
             per_batch = {k: v / (args.epochs * batches) * 1e6 for k, v in times.items()}
             total = sum(per_batch.values())
-            dense = sum(v for k, v in per_batch.items() if k.startswith("dense"))
-            print(f"\n{'-'.join(map(str, sizes))}: {total:.0f} us per batch, of which the dense layers' "
-                  f"calls (products, bias add, batch sum) {dense:.0f} us and the rest {total - dense:.0f} us")
+            passes = sum(v for k, v in per_batch.items() if "pass" in k)
+            print(f"\n{'-'.join(map(str, sizes))}: {total:.0f} us per batch, of which the forward and "
+                  f"backward passes (the products and what goes with them) {passes:.0f} us "
+                  f"and the rest {total - passes:.0f} us")
             for name, us in sorted(per_batch.items(), key=lambda kv: -kv[1]):
                 print(f"  {us:7.1f} us  {100 * us / total:5.1f}%  {name}")
     return 0

@@ -29,7 +29,7 @@ The tricks, each of which changes only how a formula is computed:
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -102,6 +102,70 @@ def softmax_cross_entropy_fused(
     return loss, grad, predicted
 
 
+class Trace(NamedTuple):
+    """What the tuned forward pass keeps for the backward pass, per layer l:
+    its input a^(l-1) (``inputs``), and for the hidden layers a^l before
+    dropout (``outputs``) and the dropout mask or None (``masks``)."""
+
+    inputs: list[np.ndarray]
+    outputs: list[np.ndarray]
+    masks: list[np.ndarray | None]
+
+
+def forward_pass(net: MLP, X: np.ndarray) -> tuple[np.ndarray, Trace]:
+    """``net.forward_pass(X, train=True)``, tuned: z^L and the trace.
+
+    Args:
+        net: the MLP.
+        X: inputs already checked, shape (N, n_0).
+    """
+    params, g = net.params, net.hidden_activation
+    trace = Trace([], [], [])
+    a = X
+    for l in range(1, net.num_layers + 1):
+        trace.inputs.append(a)
+        z = a @ params[f"W{l}"]
+        z += params[f"b{l}"]
+        if l < net.num_layers:
+            a = g.f(z)
+            trace.outputs.append(a)
+            a, mask = layers.dropout_forward(a, net.dropout, net.dropout_rng) if net.dropout else (a, None)
+            trace.masks.append(mask)
+    return z, trace
+
+
+def loss_and_delta(net: MLP, z: np.ndarray, y: np.ndarray, scale: float = 1.0) -> tuple[float, np.ndarray, np.ndarray]:
+    """``net.loss_and_delta``, tuned, with delta^L multiplied by ``scale``;
+    also the predicted classes, shape (N,)."""
+    if net.loss == "softmax_cross_entropy":
+        return softmax_cross_entropy_fused(z, y, scale)
+    predicted = class_labels(net.output(z))
+    loss, delta = net.loss_and_delta(z, y)
+    if scale != 1:
+        delta *= scale
+    return loss, delta, predicted
+
+
+def backward_pass(net: MLP, delta: np.ndarray, trace: Trace) -> dict[str, np.ndarray]:
+    """``net.backward_pass``, tuned: the gradients of the data loss (times
+    whatever factor delta^L carries), without delta^l and without dx for
+    the first layer."""
+    params = net.params
+    dg = DERIVATIVE_FROM_OUTPUT[net.hidden_activation.name]
+    grads: dict[str, np.ndarray] = {}
+    for l in range(net.num_layers, 0, -1):
+        grads[f"W{l}"] = trace.inputs[l - 1].T @ delta
+        grads[f"b{l}"] = ones(delta.shape[0], delta.dtype) @ delta
+        if l > 1:
+            da = delta @ params[f"W{l}"].T
+            if trace.masks[l - 2] is not None:
+                da *= trace.masks[l - 2]
+            if dg is not None:
+                np.multiply(da, dg(trace.outputs[l - 2]), out=da)
+            delta = da
+    return {k: grads[k] for k in params}
+
+
 def backprop(net: MLP, X: np.ndarray, y: np.ndarray, scale: float = 1.0) -> tuple[float, dict, np.ndarray]:
     """``net.backprop`` (training mode, dropout on), tuned, with every
     gradient multiplied by ``scale``.
@@ -113,62 +177,40 @@ def backprop(net: MLP, X: np.ndarray, y: np.ndarray, scale: float = 1.0) -> tupl
     Returns:
         (loss, scale * gradients, predicted classes of shape (N,)).
     """
-    params, L = net.params, net.num_layers
-    g = net.hidden_activation
-    dg = DERIVATIVE_FROM_OUTPUT[g.name]
-    inputs, outputs, masks = [], [], []  # a^(l-1) for each layer; a^l and dropout masks of the hidden ones
-    a = X
-    for l in range(1, L + 1):
-        inputs.append(a)
-        z = a @ params[f"W{l}"]
-        z += params[f"b{l}"]
-        if l < L:
-            a = g.f(z)
-            outputs.append(a)
-            a, mask = layers.dropout_forward(a, net.dropout, net.dropout_rng) if net.dropout else (a, None)
-            masks.append(mask)
-
-    if net.loss == "softmax_cross_entropy":
-        loss, delta, predicted = softmax_cross_entropy_fused(z, y, scale)
-    else:
-        predicted = class_labels(net.output(z))
-        loss, delta = net.loss_and_delta(z, y)
-        if scale != 1:
-            delta *= scale
-
-    grads: dict[str, np.ndarray] = {}
-    for l in range(L, 0, -1):
-        grads[f"W{l}"] = inputs[l - 1].T @ delta
-        grads[f"b{l}"] = ones(delta.shape[0], delta.dtype) @ delta
-        if l > 1:
-            da = delta @ params[f"W{l}"].T
-            if masks[l - 2] is not None:
-                da *= masks[l - 2]
-            if dg is not None:
-                np.multiply(da, dg(outputs[l - 2]), out=da)
-            delta = da
-
+    z, trace = forward_pass(net, X)
+    loss, delta, predicted = loss_and_delta(net, z, y, scale)
+    grads = backward_pass(net, delta, trace)
     extra, penalty_grads = net.penalty()
     for name, pg in penalty_grads.items():
         grads[name] += scale * pg if scale != 1 else pg
-    return loss + extra, {k: grads[k] for k in params}, predicted
+    return loss + extra, grads, predicted
+
+
+def update(net: MLP, optimizer: Optimizer, grads: dict[str, np.ndarray], prescaled: bool) -> None:
+    """The optimizer's step; for prescaled gradients (eta g, plain SGD) one
+    subtraction per parameter."""
+    if not prescaled:
+        optimizer.step(net.params, grads)
+        return
+    optimizer.t += 1
+    for name, p in net.params.items():
+        p -= grads[name]
+
+
+def prescales(optimizer: Optimizer) -> bool:
+    """Whether eta is folded into delta^L: for plain SGD only (exactly
+    ``SGD``, not a subclass with its own rule)."""
+    return type(optimizer) is SGD
 
 
 def training_step(net: MLP, optimizer: Optimizer, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     """``nnlib.model.train.training_step``, tuned: the same step, to rounding.
 
-    Plain SGD (exactly ``SGD``, not a subclass with its own rule) gets eta g
-    straight from backpropagation and subtracts it; every other optimizer
-    gets the plain gradients and takes its own ``step``.
+    Plain SGD gets eta g straight from backpropagation and subtracts it;
+    every other optimizer gets the plain gradients and takes its own ``step``.
     """
-    prescaled = type(optimizer) is SGD
+    prescaled = prescales(optimizer)
     loss, grads, predicted = backprop(net, X, y, optimizer.lr if prescaled else 1.0)
-    if not np.isfinite(loss):
-        return loss, predicted
-    if prescaled:
-        optimizer.t += 1
-        for name, p in net.params.items():
-            p -= grads[name]
-    else:
-        optimizer.step(net.params, grads)
+    if np.isfinite(loss):
+        update(net, optimizer, grads, prescaled)
     return loss, predicted

@@ -53,7 +53,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .validate import as_labels, check_nonnegative, check_positive, check_seed
+from .validate import as_labels, check_nonnegative, check_positive, check_seed, format_shape
 
 __all__ = [
     "xor",
@@ -513,10 +513,8 @@ def _parse_idx(path: Path, expected_magic: int | None = None, expected_shape: tu
             e is None or e == d for e, d in zip(expected_shape, dims)
         )
         if not ok:
-            shown = "(" + ", ".join("N" if e is None else str(e) for e in expected_shape)
-            shown += ",)" if len(expected_shape) == 1 else ")"
             raise MNISTError(
-                f"wrong dimensions in {path}: expected shape {shown}, found {dims}"
+                f"wrong dimensions in {path}: expected shape {format_shape(expected_shape)}, found {dims}"
             )
     n_expected = int(np.prod(dims, dtype=np.int64))
     n_found = len(raw) - header_size

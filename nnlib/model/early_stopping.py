@@ -28,6 +28,8 @@ __all__ = ["EarlyStopping", "train_early_stopping"]
 class EarlyStopping:
     """A ``train`` callback that tracks the best validation loss.
 
+    Derived in :doc:`/book/07_regularization`.
+
     Args:
         patience: how many epochs without improvement to wait before stopping (> 0).
         min_delta: an improvement must lower the best validation loss by more
@@ -78,6 +80,8 @@ def train_early_stopping(
     net: MLP, X, y, X_val, y_val, patience: int = 10, min_delta: float = 0.0, stop: bool = True, **kwargs
 ) -> tuple[History, EarlyStopping]:
     """``nnlib.train`` with early stopping; ``net`` ends with its best parameters.
+
+    Derived in :doc:`/book/07_regularization`.
 
     Args:
         net: the MLP to train (in place).

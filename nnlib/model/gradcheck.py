@@ -17,6 +17,8 @@ import numpy as np
 def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
     """The central-difference gradient of ``f`` with respect to the array ``x``.
 
+    Derived in :doc:`/book/01_neuron`.
+
     ``f`` takes no arguments and reads ``x``, which this function changes in
     place one entry at a time (and restores).
 
@@ -45,6 +47,8 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5) -
 def relative_error(a, b, floor: float = 1e-12) -> float:
     """``||a - b|| / (||a|| + ||b||)``, the relative error of two gradients.
 
+    Derived in :doc:`/book/02_xor`.
+
     Scale-free: 1e-7 means about seven matching digits whatever the size of
     the gradient; for scalars it is ``|a - b| / (|a| + |b|)``. Taking norms of the
     whole arrays keeps entries that are 0 in one and 1e-11 in the other from
@@ -60,6 +64,8 @@ def relative_error(a, b, floor: float = 1e-12) -> float:
 
 def check_network_gradients(net, X, y, h: float = 1e-5) -> dict[str, float]:
     """Compare ``net.loss_and_grads`` with finite differences for every parameter.
+
+    Derived in :doc:`/book/03_vectorizing`.
 
     Use a float64 network and no dropout (a random mask would change between
     the evaluations).

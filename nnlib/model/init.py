@@ -17,7 +17,10 @@ from ..validate import check_choice
 def zeros(n_in: int, n_out: int, rng: np.random.Generator, dtype=np.float64) -> np.ndarray:
     """All weights 0. Every hidden unit then computes the same thing and gets
     the same gradient, so they never become different: the network behaves
-    like one unit per layer. Kept to show why it fails."""
+    like one unit per layer. Kept to show why it fails.
+
+    Derived in :doc:`/book/06_initialization`.
+    """
     return np.zeros((n_in, n_out), dtype=dtype)
 
 
@@ -25,21 +28,30 @@ def small_random(
     n_in: int, n_out: int, rng: np.random.Generator, dtype=np.float64, std: float = 0.01
 ) -> np.ndarray:
     """Normal weights with a fixed small standard deviation (0.01 by default).
-    Breaks the symmetry, but in deep networks the signal shrinks layer by layer."""
+    Breaks the symmetry, but in deep networks the signal shrinks layer by layer.
+
+    Derived in :doc:`/book/06_initialization`.
+    """
     return (rng.standard_normal((n_in, n_out)) * std).astype(dtype)
 
 
 def xavier(n_in: int, n_out: int, rng: np.random.Generator, dtype=np.float64) -> np.ndarray:
     """Xavier/Glorot uniform initialization (Glorot & Bengio, 2010):
     W ~ U(-r, r) with r = sqrt(6 / (n_in + n_out)), so Var(W) = 2 / (n_in + n_out).
-    Suits sigmoid and tanh."""
+    Suits sigmoid and tanh.
+
+    Derived in :doc:`/book/06_initialization`.
+    """
     r = math.sqrt(6.0 / (n_in + n_out))
     return rng.uniform(-r, r, size=(n_in, n_out)).astype(dtype)
 
 
 def he(n_in: int, n_out: int, rng: np.random.Generator, dtype=np.float64) -> np.ndarray:
     """He initialization (He et al., 2015): W ~ N(0, 2 / n_in). Suits ReLU,
-    which zeroes half of its inputs on average."""
+    which zeroes half of its inputs on average.
+
+    Derived in :doc:`/book/06_initialization`.
+    """
     std = math.sqrt(2.0 / n_in)
     return (rng.standard_normal((n_in, n_out)) * std).astype(dtype)
 
@@ -49,7 +61,10 @@ INITIALIZERS = {"zeros": zeros, "small_random": small_random, "xavier": xavier, 
 
 
 def default_init(activation: str) -> str:
-    """He for the ReLU family, Xavier otherwise."""
+    """He for the ReLU family, Xavier otherwise.
+
+    Derived in :doc:`/book/06_initialization`.
+    """
     return "he" if activation in ("relu", "leaky_relu") else "xavier"
 
 

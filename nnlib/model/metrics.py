@@ -60,6 +60,8 @@ def _check_pair(y_true, y_pred, n_classes: int) -> tuple[np.ndarray, np.ndarray]
 def confusion_matrix(y_true, y_pred, n_classes: int) -> np.ndarray:
     """Count how often each true class was predicted as each class.
 
+    Derived in :doc:`/book/08_mnist`.
+
     Args:
         y_true: the correct labels, ints in 0..n_classes-1, shape (N,).
         y_pred: the predicted labels, shape (N,).
@@ -85,6 +87,8 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 def classification_report(y_true, y_pred, n_classes: int) -> dict:
     """Precision, recall, F1 and support of every class.
+
+    Derived in :doc:`/book/08_mnist`.
 
     Args:
         y_true: the correct labels, ints in 0..n_classes-1, shape (N,).

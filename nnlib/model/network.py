@@ -49,6 +49,8 @@ class LayerCache(NamedTuple):
 class MLP:
     """A fully connected network trained by backpropagation.
 
+    Derived in :doc:`/book/03_vectorizing`.
+
     Args:
         sizes: the number of units per layer, input first and output last,
             e.g. [2, 2, 1] for the XOR network. At least two entries.

@@ -55,7 +55,10 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Plain gradient descent: p <- p - eta g."""
+    """Plain gradient descent: p <- p - eta g.
+
+    Derived in :doc:`/book/02_xor`.
+    """
 
     def step(self, params, grads):
         self.t += 1
@@ -65,6 +68,8 @@ class SGD(Optimizer):
 
 class Momentum(Optimizer):
     """SGD with momentum: v <- beta v - eta g;  p <- p + v.
+
+    Derived in :doc:`/book/05_optimizers`.
 
     The velocity v averages recent gradients, so steps grow along directions
     that agree and cancel along directions that oscillate."""
@@ -84,6 +89,8 @@ class Momentum(Optimizer):
 class Adagrad(Optimizer):
     """Adagrad: s <- s + g^2;  p <- p - eta g / (sqrt(s) + eps).
 
+    Derived in :doc:`/book/05_optimizers`.
+
     Each parameter gets its own step size, shrinking as its gradients add up."""
 
     def __init__(self, lr: float, eps: float = 1e-8) -> None:
@@ -101,6 +108,8 @@ class Adagrad(Optimizer):
 class RMSprop(Optimizer):
     """RMSprop: s <- rho s + (1 - rho) g^2;  p <- p - eta g / (sqrt(s) + eps).
 
+    Derived in :doc:`/book/05_optimizers`.
+
     Like Adagrad, but with a running average, so step sizes do not shrink to 0."""
 
     def __init__(self, lr: float, rho: float = 0.9, eps: float = 1e-8) -> None:
@@ -117,6 +126,8 @@ class RMSprop(Optimizer):
 
 class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015): momentum and RMSprop with bias correction.
+
+    Derived in :doc:`/book/05_optimizers`.
 
     m <- beta1 m + (1 - beta1) g;   v <- beta2 v + (1 - beta2) g^2
     p <- p - eta m_hat / (sqrt(v_hat) + eps), with m_hat = m / (1 - beta1^t)
@@ -158,20 +169,29 @@ def make_optimizer(name: str | Optimizer, lr: float) -> Optimizer:
 
 def step_decay(lr0: float, drop: float = 0.5, every: int = 10) -> Callable[[int], float]:
     """eta(epoch) = lr0 * drop^floor(epoch / every): halve every 10 epochs by default.
-    Epochs count from 0."""
+    Epochs count from 0.
+
+    Derived in :doc:`/book/05_optimizers`.
+    """
     check_positive(lr0, "lr0")
     check_positive(every, "every", integer=True)
     return lambda epoch: lr0 * drop ** (epoch // every)
 
 
 def exponential_decay(lr0: float, rate: float = 0.95) -> Callable[[int], float]:
-    """eta(epoch) = lr0 * rate^epoch. Epochs count from 0."""
+    """eta(epoch) = lr0 * rate^epoch. Epochs count from 0.
+
+    Derived in :doc:`/book/05_optimizers`.
+    """
     check_positive(lr0, "lr0")
     return lambda epoch: lr0 * rate**epoch
 
 
 def cosine_decay(lr0: float, epochs: int, lr_min: float = 0.0) -> Callable[[int], float]:
-    """eta(epoch) from lr0 down to lr_min along half a cosine over ``epochs``."""
+    """eta(epoch) from lr0 down to lr_min along half a cosine over ``epochs``.
+
+    Derived in :doc:`/book/05_optimizers`.
+    """
     check_positive(lr0, "lr0")
     check_positive(epochs, "epochs", integer=True)
     return lambda epoch: lr_min + 0.5 * (lr0 - lr_min) * (1 + math.cos(math.pi * min(epoch, epochs) / epochs))

@@ -48,7 +48,7 @@ import numpy as np
 from ..model import activations
 from ..model import layers
 from ..model import losses
-from ..model.optimizers import Adam
+from ..validate import format_shape
 
 PASS, FAIL, NOTE = "✓", "✗", "•"
 
@@ -108,15 +108,11 @@ def _tests(n: int) -> str:
     return f"{n} test" if n == 1 else f"{n} tests"
 
 
-def _shape(shape: tuple) -> str:
-    return "(" + ", ".join(map(str, shape)) + (",)" if len(shape) == 1 else ")")
-
-
 def _describe(args: dict[str, Any]) -> str:
     parts = []
     for k, v in args.items():
         if isinstance(v, np.ndarray):
-            parts.append(f"{k} of shape {_shape(v.shape)} ({v.dtype})")
+            parts.append(f"{k} of shape {format_shape(v.shape)} ({v.dtype})")
         else:
             parts.append(f"{k}={v!r}")
     return ", ".join(parts)
@@ -199,7 +195,7 @@ def _compare(result: CheckResult, what: str, out, ref: np.ndarray, when: str = "
         hint = (shape_hints or {}).get(arr.shape)
         if hint is None and arr.ndim == 2 and arr.shape == ref.shape[::-1]:
             hint = "it looks transposed; check which factor of the matrix product is transposed, and their order"
-        msg = f"{where}{what} has shape {_shape(arr.shape)}, expected {_shape(ref.shape)}"
+        msg = f"{where}{what} has shape {format_shape(arr.shape)}, expected {format_shape(ref.shape)}"
         result.fail(msg + (f": {hint}" if hint else ""))
         return False
     if not np.all(np.isfinite(arr)):
@@ -216,7 +212,7 @@ def _compare(result: CheckResult, what: str, out, ref: np.ndarray, when: str = "
                         f"{np.dtype(dtype)}: {hint}")
             return False
         result.ok(f"{what} is right{' ' + when if when else ''}" + (
-            "" if ref.ndim == 0 else f" (shape {_shape(ref.shape)})"))
+            "" if ref.ndim == 0 else f" (shape {format_shape(ref.shape)})"))
         return True
     for wrong, hint in variants:
         if np.shape(wrong) == arr.shape and np.allclose(a64, wrong, rtol=rtol, atol=atol):
@@ -241,7 +237,7 @@ def _compare_number(result: CheckResult, what: str, out, ref: float, when: str =
     arr = np.asarray(out) if out is not None else None
     if arr is not None and arr.ndim != 0 and arr.size != 1:
         result.fail(f"{when[0].upper() + when[1:] + ', ' if when else ''}{what} should be one number; yours has shape "
-                    f"{_shape(arr.shape)}" + (f": {shape_hint}" if shape_hint else ""))
+                    f"{format_shape(arr.shape)}" + (f": {shape_hint}" if shape_hint else ""))
         return False
     if arr is not None and arr.size == 1:
         arr = arr.reshape(())
@@ -539,7 +535,7 @@ def check_dense_backward(fn: Callable, seed: int = 0) -> CheckResult:
         if triple is None:
             return result
         dx, dW, db = triple
-        rdx, rdW, rdb = layers.dense_backward(dzz, (xx, WW))
+        rdx, rdW, rdb = layers.dense_backward(dzz, layers.DenseCache(xx, WW))
         tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else {}
         batch = {float(n): f"is off by a factor of the batch size N = {n}: dz already holds the 1/N "
                            "of the mean loss, so do not divide (or multiply) by N again",
@@ -563,13 +559,19 @@ def check_dense_backward(fn: Callable, seed: int = 0) -> CheckResult:
 # optimizers
 
 
-def _adam_reference(p, g, m, v, t, lr, beta1, beta2, eps):
-    opt = Adam(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
-    opt.t = t - 1  # step() counts this step
-    opt.state = {"p": {"m": m.copy(), "v": v.copy()}}
-    params = {"p": p.copy()}
-    opt.step(params, {"p": g})
-    return params["p"], opt.state["p"]["m"], opt.state["p"]["v"]
+def _adam_reference(
+    p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, t: int,
+    lr: float, beta1: float, beta2: float, eps: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The right answer for one Adam step from any state (p, m, v) at step t:
+    the formula of ``nnlib.model.optimizers.Adam.step``, line by line, on new
+    arrays. (A real Adam cannot be started at step t from a given m and v
+    through its public methods, so the check writes the three lines itself;
+    the tests hold them equal to ``Adam.step``.)"""
+    m_new = beta1 * m + (1 - beta1) * g
+    v_new = beta2 * v + (1 - beta2) * g**2
+    p_new = p - lr * (m_new / (1 - beta1**t)) / (np.sqrt(v_new / (1 - beta2**t)) + eps)
+    return p_new, m_new, v_new
 
 
 def check_adam_step(fn: Callable, seed: int = 0) -> CheckResult:

@@ -33,12 +33,14 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 
 from ..model.activations import get_activation
-from ..model.metrics import classification_report, confusion_matrix, format_classification_report
-from ..validate import as_float_array, as_labels, check_choice, check_positive, check_shape
+from ..model.metrics import class_labels, classification_report, confusion_matrix, format_classification_report
+from ..validate import as_float_array, as_labels, check_choice, check_positive, check_shape, check_sizes
 
 __all__ = [
     "STYLE",
     "CLASS_COLORS",
+    "book_style",
+    "grid_on",
     "decision_grid",
     "plot_decision_boundary",
     "plot_history",
@@ -87,14 +89,21 @@ BINARY_COLORS: list[str] = [
 
 
 @contextmanager
-def _style() -> Iterator[None]:
-    """Draw with STYLE, leaving the reader's global matplotlib settings alone."""
+def book_style() -> Iterator[None]:
+    """Draw with STYLE, the book's look, leaving the reader's global
+    matplotlib settings alone. Make and draw the figure inside it::
+
+        with book_style():
+            fig = Figure(figsize=(4, 3))
+            ax = fig.add_subplot()
+            ...
+    """
     with mpl.rc_context(STYLE):
         yield
 
 
 def _new_figure(figsize: tuple[float, float], layout: str | None = "constrained") -> Figure:
-    """A figure of a fixed size that pyplot does not track (call inside _style)."""
+    """A figure of a fixed size that pyplot does not track (call inside book_style)."""
     return Figure(figsize=figsize, layout=layout)
 
 
@@ -112,23 +121,13 @@ def _log_y(ax: Axes) -> None:
     ax.yaxis.set_minor_formatter(_PlainLogFormatter(base=10, labelOnlyBase=False))
 
 
-def _grid_on(ax: Axes) -> None:
+def grid_on(ax: Axes) -> None:
+    """Light grey grid lines on ``ax``, drawn behind the data: the book's grid."""
     ax.grid(True, color="0.85", linewidth=0.6)
     ax.set_axisbelow(True)
 
 
 # ----------------------------------------------------------- decision boundary
-def _class_labels(y, n_classes: int, n: int) -> np.ndarray:
-    """Labels (N,) from labels, 0/1 targets (N, 1) or one-hot targets (N, K)."""
-    arr = np.asarray(y)
-    if arr.ndim == 2 and arr.shape[0] == n:
-        if arr.shape[1] == 1:
-            arr = arr[:, 0]
-        elif arr.shape[1] == n_classes:
-            arr = arr.argmax(axis=1)
-    return as_labels(arr, "y", n_classes=n_classes, n_samples=n)
-
-
 def decision_grid(
     net, X, resolution: int = 200, padding: float = 0.5
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -189,8 +188,9 @@ def plot_decision_boundary(
     Args:
         net: a trained network with ``forward`` (an MLP with 2 inputs).
         X: the inputs, shape (N, 2).
-        y: their classes, ints of shape (N,) (0/1 targets (N, 1) or one-hot
-            targets (N, K) work too).
+        y: their classes, ints of shape (N,); targets work too: one-hot
+            (N, K), or for two classes 0/1 targets (N, 1) (class 1 where
+            >= 0.5), as ``nnlib.model.metrics.class_labels`` reads them.
         ax: an Axes to draw into, or None for a new 4.4 x 3.6 inch figure.
         title: the axes' title.
         resolution: grid points per axis for the shading.
@@ -204,12 +204,19 @@ def plot_decision_boundary(
     X = np.asarray(X, dtype=np.float64)
     k = out.shape[2]
     n_classes = 2 if k == 1 else k
-    labels = _class_labels(y, n_classes, X.shape[0])
+    y = np.asarray(y)
+    if y.ndim == 2:
+        # targets: 0/1 in one column (two classes only) or one column per class
+        widths = (1, 2) if n_classes == 2 else (n_classes,)
+        if y.shape[0] != X.shape[0] or y.shape[1] not in widths:
+            allowed = " or ".join(f"({X.shape[0]}, {w})" for w in widths)
+            raise ValueError(f"the targets y must have shape {allowed}; got shape {y.shape}")
+    labels = class_labels(y, n_classes=n_classes, n_samples=X.shape[0])
     dx1 = (x1[-1] - x1[0]) / (len(x1) - 1)
     dx2 = (x2[-1] - x2[0]) / (len(x2) - 1)
     # pixel centres sit exactly on the grid points
     extent = (x1[0] - dx1 / 2, x1[-1] + dx1 / 2, x2[0] - dx2 / 2, x2[-1] + dx2 / 2)
-    with _style():
+    with book_style():
         own = ax is None
         if own:
             fig = _new_figure((4.4, 3.6))
@@ -228,7 +235,8 @@ def plot_decision_boundary(
                 cb.solids.set_alpha(0.5)
         else:
             colors = [CLASS_COLORS[i % len(CLASS_COLORS)] for i in range(k)]
-            ax.imshow(out.argmax(axis=2), origin="lower", extent=extent, cmap=ListedColormap(colors),
+            predicted = class_labels(out.reshape(-1, k)).reshape(out.shape[:2])  # as net.predict decides
+            ax.imshow(predicted, origin="lower", extent=extent, cmap=ListedColormap(colors),
                       vmin=-0.5, vmax=k - 0.5, alpha=0.3, aspect="auto")
         for c in range(n_classes):
             mask = labels == c
@@ -287,7 +295,7 @@ def plot_history(
     n_epochs = len(_series(history, "loss"))
     if n_epochs == 0:
         raise ValueError("history has no epochs to plot (history.loss is empty)")
-    with _style():
+    with book_style():
         if axes is None:
             fig = _new_figure((3.4 * len(metrics), 2.8))
             axes = list(np.atleast_1d(fig.subplots(1, len(metrics))))
@@ -312,7 +320,7 @@ def plot_history(
             ax.set_xlabel("epoch")
             ax.set_ylabel(_METRIC_LABELS[m])
             ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
-            _grid_on(ax)
+            grid_on(ax)
             ax.legend()
         if title:
             if own:
@@ -354,7 +362,7 @@ def plot_histories(
     name = ("val_" + metric) if validation else metric
     if logy is None:
         logy = metric == "loss"
-    with _style():
+    with book_style():
         if ax is None:
             fig = _new_figure((4.8, 3.2))
             ax = fig.add_subplot()
@@ -377,7 +385,7 @@ def plot_histories(
         prefix = "" if metric == "lr" else ("validation " if validation else "training ")
         ax.set_ylabel(prefix + _METRIC_LABELS[metric])
         ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
-        _grid_on(ax)
+        grid_on(ax)
         ax.legend()
         if title:
             ax.set_title(title)
@@ -405,7 +413,7 @@ def plot_activations(
     if not acts:
         raise ValueError("names must list at least one activation")
     z = np.linspace(-5.0, 5.0, 1001)  # holds z = 0 exactly
-    with _style():
+    with book_style():
         if axes is None:
             fig = _new_figure((2.5 * len(acts), 2.5))
             axes = list(np.atleast_1d(fig.subplots(1, len(acts))))
@@ -426,7 +434,7 @@ def plot_activations(
             if i == 0:
                 ax.set_ylabel("g(z) and g'(z)")
             ax.set_xlim(-5, 5)
-            _grid_on(ax)
+            grid_on(ax)
             ax.legend(loc="upper left", handlelength=1.5)
     return fig
 
@@ -457,7 +465,7 @@ def _image_grid(
 
     Rows are separated by title_h inches (room for each image's small title);
     top_h inches stay free above for a figure title, ``right`` inches on the
-    right for a colorbar. Call inside _style.
+    right for a colorbar. Call inside book_style.
     """
     nrows = math.ceil(n / ncols)
     gap = 0.06 * width  # between columns
@@ -519,7 +527,7 @@ def plot_digits(
     titled = true is not None or pred is not None
     fs = 7.5 if size < 1.2 else 9
     vmax = 1.0 if imgs.max() <= 1.0 else 255.0
-    with _style():
+    with book_style():
         fig, axes = _image_grid(n, ncols, size, size, title_h=0.2 if titled else 0.0,
                                 top_h=0.35 if title else 0.05)
         for i, ax in enumerate(axes):
@@ -572,7 +580,7 @@ def plot_weight_images(
     vmax = float(np.abs(shown).max()) or 1.0
     size = 0.85
     top_h = 0.35 if title else 0.05
-    with _style():
+    with book_style():
         fig, axes = _image_grid(n, ncols, size, size * h / w, title_h=0.18, top_h=top_h, right=1.0)
         im = None
         for j, ax in enumerate(axes):
@@ -621,7 +629,7 @@ def plot_confusion_matrix(
         values = C.astype(np.float64)
     K = n_classes
     vmax = float(values.max()) or 1.0
-    with _style():
+    with book_style():
         if ax is None:
             side = min(max(2.6, 0.42 * K + 1.2), 7.0)
             fig = _new_figure((side, side))
@@ -717,7 +725,7 @@ def plot_loss_surface_paths(
         lv = np.concatenate([[zmin], lv])
     else:  # a flat function: a single band
         lv = np.array([zmin - 0.5, zmin + 0.5])
-    with _style():
+    with book_style():
         if ax is None:
             fig = _new_figure((5.6, 4.0))
             ax = fig.add_subplot()
@@ -772,7 +780,7 @@ def default_network_labels(sizes: Sequence[int]) -> dict:
         from unit i of layer l-1 to unit j of layer l: the layout of W^l) and
         "biases" (per layer l = 1..L a list naming b^l's entries).
     """
-    sizes = [int(s) for s in sizes]
+    sizes = check_sizes(sizes)
     L = len(sizes) - 1
     nodes = [[f"x{i + 1}" for i in range(sizes[0])]]
     for l in range(1, L):
@@ -822,11 +830,7 @@ def plot_network_diagram(
     Returns:
         the Figure. The axes are hidden: a diagram has no scales.
     """
-    sizes = list(sizes)
-    if len(sizes) < 2 or not all(
-        isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in sizes
-    ):
-        raise ValueError(f"sizes must list at least two positive whole numbers; got {sizes!r}")
+    sizes = check_sizes(sizes)
     truncated = any(s > _MAX_DRAWN for s in sizes)
     if labels is True:
         if truncated:
@@ -864,7 +868,7 @@ def plot_network_diagram(
     ymin = -(tallest - 1) / 2 - r - 0.95
     ymax = (tallest - 1) / 2 + r + (0.45 if bias_names is not None else 0.2)
     xmin, xmax = -0.7, (len(sizes) - 1) * dx + 0.7
-    with _style():
+    with book_style():
         if ax is None:
             scale = min(0.75, 5.0 / (ymax - ymin))  # inches per unit; at most 5 inches tall
             title_h = 0.3 if title else 0.0

@@ -4,9 +4,9 @@ Whether a deep network can learn depends on how signals travel through it:
 forward, the activations a^l should neither shrink to 0 nor blow up from
 layer to layer; backward, the same holds for the errors delta^l = dL/dz^l,
 which set the size of every weight gradient dL/dW^l = (a^(l-1))^T delta^l.
-``record_layers`` runs one forward and one backward pass (with the same
-``nnlib.model.layers`` functions the MLP uses) and keeps all of them;
-``plot_layer_histograms`` draws their spread layer by layer::
+``record_layers`` runs one forward and one backward pass through the MLP's
+own steps (``forward_pass``, ``loss_and_delta``, ``backward_pass``) and keeps
+all of them; ``plot_layer_histograms`` draws their spread layer by layer::
 
     rec = record_layers(MLP([100] + [100] * 10 + [10], activation="sigmoid",
                             loss="softmax_cross_entropy"), X, y)
@@ -20,11 +20,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from ..model import layers
-from ..model.activations import get_activation
-from ..model.losses import binary_cross_entropy_with_logits, mse, softmax_cross_entropy
 from ..model.network import MLP
+from .plots import CLASS_COLORS, book_style, grid_on
 
 __all__ = ["LayerRecord", "record_layers", "plot_layer_histograms", "plot_layer_spread"]
 
@@ -62,7 +61,9 @@ def record_layers(net: MLP, X, y) -> LayerRecord:
 
     The whole network is used (no dropout, as in evaluation mode) and the
     loss is the data loss alone, so for a network without dropout and
-    penalties ``grads`` equals ``net.loss_and_grads(X, y)[1]``.
+    penalties ``grads`` equals ``net.loss_and_grads(X, y)[1]``. The passes
+    are the MLP's own: ``forward_pass``, ``loss_and_delta`` and
+    ``backward_pass``.
 
     Args:
         net: an MLP.
@@ -75,39 +76,19 @@ def record_layers(net: MLP, X, y) -> LayerRecord:
         raise TypeError(f"net must be an nnlib MLP; got {type(net).__name__}")
     X = net.check_inputs(X)
     y = net.check_targets(y, X.shape[0])
-    L = net.num_layers
-    rec = LayerRecord()
-    caches = []
-    a = X
-    for l in range(1, L + 1):
-        z, dense_cache = layers.dense_forward(a, net.params[f"W{l}"], net.params[f"b{l}"])
-        rec.z.append(z)
-        act_cache = None
-        if l < L:
-            a, act_cache = layers.activation_forward(z, net.activation)
-            rec.a.append(a)
-        caches.append((dense_cache, act_cache))
-
-    # delta^L from the loss, exactly as the MLP computes it
-    if net.loss == "softmax_cross_entropy":
-        rec.loss, dz = softmax_cross_entropy(z, y)
-    elif net.loss == "binary_cross_entropy":
-        rec.loss, dz = binary_cross_entropy_with_logits(z, y)
-    else:
-        out = get_activation(net.output_activation)
-        rec.loss, da = mse(out.f(z), y)
-        dz = da * out.df(z)
-
-    deltas: list[np.ndarray] = [dz] * L
-    for l in range(L, 0, -1):
-        deltas[l - 1] = dz
-        dense_cache, _ = caches[l - 1]
-        da, rec.grads[f"W{l}"], rec.grads[f"b{l}"] = layers.dense_backward(dz, dense_cache)
-        if l > 1:
-            dz = layers.activation_backward(da, caches[l - 2][1])
-    rec.delta = deltas
-    rec.grads = {k: rec.grads[k] for k in net.params}
-    return rec
+    z_out, caches = net.forward_pass(X, train=False)
+    loss, delta_out = net.loss_and_delta(z_out, y)
+    grads, deltas = net.backward_pass(delta_out, caches)
+    # layers 1..L-1 keep (z^l, g, a^l) in their activation cache; the output
+    # layer has none (its activation belongs to the loss), so z^L comes back alone
+    hidden = [cache.activation for cache in caches[:-1]]
+    return LayerRecord(
+        z=[h.z for h in hidden] + [z_out],
+        a=[h.a for h in hidden],
+        delta=list(deltas),
+        grads=grads,
+        loss=float(loss),
+    )
 
 
 _ROWS = {
@@ -140,8 +121,6 @@ def plot_layer_histograms(
     Returns:
         the Figure (not tracked by pyplot).
     """
-    from .plots import _style  # the book's look (font sizes, spines)
-
     if isinstance(kinds, str):
         kinds = (kinds,)
     for kind in kinds:
@@ -151,7 +130,7 @@ def plot_layer_histograms(
     if n_hidden == 0:
         raise ValueError("the network has no hidden layer to draw")
     cols = n_hidden
-    with _style():
+    with book_style():
         fig = Figure(figsize=(max(3.0, width * cols + 0.8), 1.55 * len(kinds) + 0.5), layout="constrained")
         axes = np.array(fig.subplots(len(kinds), cols, squeeze=False))
         for row, kind in enumerate(kinds):
@@ -200,29 +179,27 @@ def plot_layer_spread(
     Returns:
         the Figure (not tracked by pyplot).
     """
-    from .plots import CLASS_COLORS, _grid_on, _style
-
     if not isinstance(records, dict) or not records:
         raise ValueError("records must be a non-empty dict of label -> LayerRecord")
     for kind in kinds:
         if kind not in _ROWS:
             raise ValueError(f"kinds must be among 'a', 'z', 'delta'; got {kind!r}")
-    with _style():
+    with book_style():
         fig = Figure(figsize=(3.6 * len(kinds) + 1.6, 3.0), layout="constrained")
         axes = np.atleast_1d(fig.subplots(1, len(kinds)))
         for ax, kind in zip(axes, kinds):
             for i, (label, rec) in enumerate(records.items()):
                 n_hidden = len(rec.a)
                 stds = np.array(rec.stds(kind)[:n_hidden])
-                layers_ = np.arange(1, n_hidden + 1)
+                layer_numbers = np.arange(1, n_hidden + 1)
                 ok = stds > 0
-                ax.plot(layers_[ok], stds[ok], marker="o", color=CLASS_COLORS[i % 10], label=str(label))
+                ax.plot(layer_numbers[ok], stds[ok], marker="o", color=CLASS_COLORS[i % 10], label=str(label))
             ax.set_yscale("log")
             ax.set_xlabel("hidden layer l")
             ax.set_ylabel("standard deviation of " + _ROWS[kind].split(" ", 1)[1] if kind != "a"
                           else "standard deviation of $a^l$")
-            ax.xaxis.set_major_locator(__import__("matplotlib").ticker.MaxNLocator(integer=True))
-            _grid_on(ax)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            grid_on(ax)
             ax.set_title(_ROWS[kind])
         axes[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
         if title:

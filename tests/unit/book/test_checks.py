@@ -237,6 +237,31 @@ def test_adam_check_agrees_with_the_optimizer_over_steps():
     np.testing.assert_allclose(mine, params["p"], rtol=1e-12)
 
 
+def test_an_answer_from_nnlibs_own_adam_passes():
+    """The check's expected values are those of nnlib's Adam.step.
+
+    The learner's function here runs a real Adam, through its public step(),
+    for the three steps from zeros; the last step starts from a state at
+    t = 5 that a fresh Adam cannot reach, so it uses the formula."""
+    made = []  # the Adam made at t = 1 and used for t = 1, 2, 3
+
+    def via_nnlib(p, g, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+        if t > 3:
+            return adam(p, g, m, v, t, lr, beta1, beta2, eps)
+        if t == 1:
+            made.append(optimizers.Adam(lr=lr, beta1=beta1, beta2=beta2, eps=eps))
+        opt = made[-1]
+        params = {"p": p.copy()}
+        opt.step(params, {"p": g})
+        return params["p"], opt.state["p"]["m"].copy(), opt.state["p"]["v"].copy()
+
+    result = checks.check_adam_step(via_nnlib)
+    assert result.passed, str(result)
+    assert len(made) == 1 and made[0].t == 3
+    passed = [m for m in result.messages if m.startswith(checks.PASS)]
+    assert sum("at step t = 3" in m for m in passed) == 3, str(result)  # m, v and p
+
+
 # ---------------------------------------------------------------------------
 # robustness and presentation
 
@@ -293,7 +318,7 @@ def test_reports_never_show_library_code(check, fn):
     """No line of the library's solution code appears in a report."""
     sources = [activations.sigmoid, activations.sigmoid_derivative, activations.relu_derivative,
                activations.softmax, losses.mse, losses.softmax_cross_entropy, layers.dense_backward,
-               optimizers.Adam.update]
+               optimizers.Adam.step]
     code_lines = {line.strip() for f in sources for line in inspect.getsource(f).splitlines()}
     code_lines = {line for line in code_lines
                   if len(line) > 12 and not line.startswith(("#", '"""')) and ("=" in line or "return" in line)}

@@ -120,6 +120,65 @@ def test_decision_boundary_rejects_bad_input():
         plots.plot_decision_boundary(net, np.zeros((4, 2)), np.zeros(4, dtype=int), resolution=1)
 
 
+def points_by_class(fig):
+    """The scattered data points of each class: {"class 0": array (n, 2), ...}."""
+    ax = fig.axes[0]
+    return {c.get_label(): np.asarray(c.get_offsets()) for c in ax.collections
+            if c.get_label().startswith("class ")}
+
+
+def assert_same_points(got, expected):
+    assert got.keys() == expected.keys()
+    for label in expected:
+        np.testing.assert_array_equal(got[label], expected[label])
+
+
+def test_decision_boundary_reads_targets_as_class_labels():
+    """One-hot targets, 0/1 targets and probabilities in one column give the
+    same classes as the integer labels."""
+    X, y = blobs3()
+    net3 = MLP([2, 5, 3], activation="relu", loss="softmax_cross_entropy", seed=3)
+    expected = points_by_class(plots.plot_decision_boundary(net3, X, y, resolution=10))
+    assert set(expected) == {"class 0", "class 1", "class 2"}
+    assert_same_points(points_by_class(plots.plot_decision_boundary(net3, X, np.eye(3)[y], resolution=10)),
+                       expected)
+
+    net = binary_net()
+    yb = (X[:, 1] > 1).astype(int)
+    expected = points_by_class(plots.plot_decision_boundary(net, X, yb, resolution=10))
+    assert set(expected) == {"class 0", "class 1"}
+    for targets in (yb[:, None].astype(float), np.where(yb, 0.8, 0.3)[:, None], np.eye(2)[yb]):
+        assert_same_points(points_by_class(plots.plot_decision_boundary(net, X, targets, resolution=10)),
+                           expected)
+
+
+def test_decision_boundary_rejects_targets_of_the_wrong_shape():
+    X, y = blobs3()
+    net3 = MLP([2, 5, 3], activation="relu", loss="softmax_cross_entropy", seed=3)
+    with pytest.raises(ValueError, match=r"must have shape \(30, 3\); got shape \(30, 1\)"):
+        plots.plot_decision_boundary(net3, X, y[:, None], resolution=10)
+    with pytest.raises(ValueError, match=r"must have shape \(30, 1\) or \(30, 2\); got shape \(30, 3\)"):
+        plots.plot_decision_boundary(binary_net(), X, np.eye(3)[y], resolution=10)
+    with pytest.raises(ValueError, match=r"got shape \(29, 3\)"):
+        plots.plot_decision_boundary(net3, X, np.eye(3)[y[:29]], resolution=10)
+    with pytest.raises(ValueError, match="labels from 0 to 2"):
+        plots.plot_decision_boundary(net3, X, y + 1, resolution=10)
+
+
+def test_book_style_and_grid_on():
+    """book_style applies STYLE only inside the block; grid_on draws the grid behind the data."""
+    with matplotlib.rc_context({"font.size": 12.0}):
+        with plots.book_style():
+            assert matplotlib.rcParams["font.size"] == plots.STYLE["font.size"]
+            fig = Figure()
+            ax = fig.add_subplot()
+            assert not any(line.get_visible() for line in ax.xaxis.get_gridlines())
+            plots.grid_on(ax)
+        assert matplotlib.rcParams["font.size"] == 12.0
+    assert all(line.get_visible() for line in ax.xaxis.get_gridlines() + ax.yaxis.get_gridlines())
+    assert ax.get_axisbelow() is True
+
+
 # ------------------------------------------------------------------- history
 def make_history(n=5, val=True, offset=0.0):
     h = History()
@@ -144,7 +203,7 @@ def test_plot_history_draws_train_and_validation_per_metric():
     assert list(acc_ax.get_lines()[1].get_ydata()) == h.val_accuracy
     assert loss_ax.get_yscale() == "log" and acc_ax.get_yscale() == "linear"
     assert [t.get_text() for t in loss_ax.get_legend().get_texts()] == ["training", "validation"]
-    assert fig._suptitle.get_text() == "run"
+    assert fig.get_suptitle() == "run"
 
 
 def test_plot_history_without_validation_and_errors():
@@ -359,6 +418,12 @@ def test_network_diagram_large_layers_and_errors():
         plots.plot_network_diagram([784, 30, 10], labels=True)
     with pytest.raises(ValueError, match="sizes"):
         plots.plot_network_diagram([3])
+    with pytest.raises(ValueError, match="at least two positive whole numbers"):
+        plots.plot_network_diagram([2, 0, 1])
+    with pytest.raises(ValueError, match="units per layer"):
+        plots.plot_network_diagram(3)
+    with pytest.raises(ValueError, match="at least two positive whole numbers"):
+        plots.default_network_labels([2, 2.5, 1])
     with pytest.raises(ValueError, match="one name per unit"):
         plots.plot_network_diagram([2, 1], labels={"nodes": [["a"], ["b"]]})
 

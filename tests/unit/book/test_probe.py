@@ -37,6 +37,25 @@ def test_grads_and_loss_equal_the_networks(sizes, activation, loss, rng):
         assert relative_error(rec.grads[k], grads[k]) < 1e-12
 
 
+def test_record_is_evaluation_mode_with_the_data_loss(rng):
+    """With dropout and an L2 penalty the record still uses the whole network
+    (no unit dropped) and the data loss alone: it equals the record of the same
+    weights without dropout and penalty."""
+    sizes = [3, 8, 8, 2]
+    net = MLP(sizes, activation="relu", loss="softmax_cross_entropy", dropout=0.5, l2=0.1, seed=0)
+    plain = MLP(sizes, activation="relu", loss="softmax_cross_entropy", seed=0)  # the same weights
+    X, y = data(sizes, "softmax_cross_entropy", rng, n=20)
+    rec = record_layers(net, X, y)
+    np.testing.assert_allclose(rec.z[-1], net.logits(X), rtol=1e-12)
+    np.testing.assert_allclose(rec.a[0], np.maximum(X @ net.params["W1"] + net.params["b1"], 0), rtol=1e-12)
+    assert rec.loss == pytest.approx(plain.loss_and_grads(X, y)[0], rel=1e-12)
+    for k, g in plain.loss_and_grads(X, y)[1].items():
+        np.testing.assert_allclose(rec.grads[k], g, rtol=1e-12)
+    again = record_layers(net, X, y)
+    for first, second in zip(rec.delta, again.delta):
+        np.testing.assert_array_equal(first, second)
+
+
 @pytest.mark.parametrize("sizes,activation,loss", NETS)
 def test_shapes_and_forward_values(sizes, activation, loss, rng):
     net = MLP(sizes, activation=activation, loss=loss, seed=1)

@@ -3,13 +3,15 @@
 #   make test   run every test: unit tests, nbval on every notebook, the
 #               warnings-as-errors book build and the browser test
 # Both create .venv and install requirements.txt on first use.
+# While working on nnlib:
+#   make unit   the unit tests alone (pytest -m unit), in seconds
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book book-students test setup browser-deps widget-js execute bench clean
+.PHONY: book book-students test unit setup browser-deps widget-js execute bench clean
 
 setup: $(STAMP)
 
@@ -43,6 +45,11 @@ browser-deps:
 test: $(STAMP) widget-js browser-deps
 	$(BIN)/python -m pytest --nbval --nbval-current-env \
 	    --nbval-sanitize-with tests/nbval_sanitize.cfg tests book
+
+# The unit tests alone (tests/unit; markers in pyproject.toml, applied by
+# folder in conftest.py): no notebooks, no book build, no browser.
+unit: $(STAMP)
+	$(BIN)/python -m pytest -m unit tests/unit
 
 # Re-execute every notebook in place after editing it (outputs are stored
 # so that nbval can compare them).

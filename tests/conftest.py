@@ -1,4 +1,7 @@
-"""Shared fixtures and settings for the nnlib unit tests."""
+"""Shared fixtures and settings for the nnlib unit tests.
+
+The markers (unit, book, bench) are applied by folder in the conftest.py at
+the root of the repository, which also sees the notebooks in book/."""
 
 from __future__ import annotations
 

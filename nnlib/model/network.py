@@ -320,7 +320,7 @@ class MLP:
     def penalty(self) -> tuple[float, dict[str, np.ndarray]]:
         """The L1/L2 penalty and its gradient for every weight matrix.
 
-        (lambda/2) sum_l ||W^l||^2 + l1 sum_l |W^l|, with gradient
+        (lambda/2) sum_l ``||W^l||^2`` + l1 sum_l ``|W^l|``, with gradient
         lambda W^l + l1 sign(W^l); biases are not penalized. Derived in
         :doc:`/book/07_regularization`.
 

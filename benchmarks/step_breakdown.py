@@ -50,7 +50,7 @@ def one_epoch(net: MLP, opt: SGD, X: np.ndarray, y: np.ndarray, epoch: int, time
     for lo in range(0, len(X), BATCH):
         t0 = clock()
         idx = order[lo : lo + BATCH]
-        xb, yb = X[idx], y[idx]
+        xb, yb = X.take(idx, axis=0), y[idx]
         t1 = clock()
         times[gather] += t1 - t0
         z, trace = fast.forward_pass(net, xb)

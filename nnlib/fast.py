@@ -28,6 +28,7 @@ The tricks, each of which changes only how a formula is computed:
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import Callable, NamedTuple
 
@@ -211,6 +212,6 @@ def training_step(net: MLP, optimizer: Optimizer, X: np.ndarray, y: np.ndarray) 
     """
     prescaled = prescales(optimizer)
     loss, grads, predicted = backprop(net, X, y, optimizer.lr if prescaled else 1.0)
-    if np.isfinite(loss):
+    if math.isfinite(loss):
         update(net, optimizer, grads, prescaled)
     return loss, predicted

@@ -233,7 +233,8 @@ def run_epoch(
             xb, yb, tb = X, y, truth
         else:
             idx = order[lo : lo + batch_size]
-            xb, yb, tb = X[idx], y[idx], truth[idx]
+            # X.take(idx, axis=0) is X[idx], the rows idx; it gathers them a little faster
+            xb, yb, tb = X.take(idx, axis=0), y[idx], truth[idx]
         loss, predicted = step(net, optimizer, xb, yb)
         if not math.isfinite(loss):
             return loss, math.nan

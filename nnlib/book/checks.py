@@ -560,28 +560,28 @@ def check_dense_backward(fn: Callable, seed: int = 0) -> CheckResult:
 
 
 def _adam_reference(
-    p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, t: int,
+    p: np.ndarray, g: np.ndarray, m: np.ndarray, s: np.ndarray, t: int,
     lr: float, beta1: float, beta2: float, eps: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The right answer for one Adam step from any state (p, m, v) at step t:
+    """The right answer for one Adam step from any state (p, m, s) at step t:
     the formula of ``nnlib.model.optimizers.Adam.step``, line by line, on new
-    arrays. (A real Adam cannot be started at step t from a given m and v
+    arrays. (A real Adam cannot be started at step t from a given m and s
     through its public methods, so the check writes the three lines itself;
     the tests hold them equal to ``Adam.step``.)"""
     m_new = beta1 * m + (1 - beta1) * g
-    v_new = beta2 * v + (1 - beta2) * g**2
-    p_new = p - lr * (m_new / (1 - beta1**t)) / (np.sqrt(v_new / (1 - beta2**t)) + eps)
-    return p_new, m_new, v_new
+    s_new = beta2 * s + (1 - beta2) * g**2
+    p_new = p - lr * (m_new / (1 - beta1**t)) / (np.sqrt(s_new / (1 - beta2**t)) + eps)
+    return p_new, m_new, s_new
 
 
 def check_adam_step(fn: Callable, seed: int = 0) -> CheckResult:
     """Check your Adam update (Kingma & Ba, 2015) for one parameter array.
 
-    Your function: ``f(p, g, m, v, t, lr=0.001, beta1=0.9, beta2=0.999,
-    eps=1e-8) -> (p_new, m_new, v_new)`` where ``p`` is the parameter,
-    ``g`` its gradient, ``m`` and ``v`` the running averages of the
+    Your function: ``f(p, g, m, s, t, lr=0.001, beta1=0.9, beta2=0.999,
+    eps=1e-8) -> (p_new, m_new, s_new)`` where ``p`` is the parameter,
+    ``g`` its gradient, ``m`` and ``s`` the running averages of the
     gradients and of their squares (zeros before the first step), and ``t``
-    the number of this step, counting from 1. ``m_new`` and ``v_new`` are the
+    the number of this step, counting from 1. ``m_new`` and ``s_new`` are the
     raw running averages (not bias-corrected): the next step continues from
     them. Updating the arrays in place and returning them is fine. The check
     runs three steps from zeros, then one step with other hyperparameters
@@ -599,56 +599,56 @@ def check_adam_step(fn: Callable, seed: int = 0) -> CheckResult:
     rng = np.random.default_rng(seed)
     shape = (3, 2)
     p = rng.normal(size=shape)
-    m, v = np.zeros(shape), np.zeros(shape)
+    m, s = np.zeros(shape), np.zeros(shape)
     runs = [dict(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8, t=t) for t in (1, 2, 3)]
     runs.append(dict(lr=0.1, beta1=0.8, beta2=0.99, eps=1e-3, t=5))
     for i, hp in enumerate(runs):
         g = rng.normal(size=shape)
         if i == 3:  # a later state, other hyperparameters
-            m, v = rng.normal(size=shape) * 0.1, rng.uniform(0.01, 0.1, size=shape)
+            m, s = rng.normal(size=shape) * 0.1, rng.uniform(0.01, 0.1, size=shape)
         t = hp["t"]
         kw = {key: hp[key] for key in ("lr", "beta1", "beta2", "eps")}
         when = f"at step t = {t}" + (" with lr=0.1, beta1=0.8, beta2=0.99, eps=1e-3" if i == 3 else "")
-        ok, out = _call(result, fn, {"p": p, "g": g, "m": m, "v": v, "t": t, "__kw__": kw}, when,
+        ok, out = _call(result, fn, {"p": p, "g": g, "m": m, "s": s, "t": t, "__kw__": kw}, when,
                         may_change_inputs=True)
         if not ok:
             return result
-        triple = _pair(result, out, 3, "the new p, m and v", when)
+        triple = _pair(result, out, 3, "the new p, m and s", when)
         if triple is None:
             return result
-        rp, rm, rv = _adam_reference(p, g, m, v, **hp)
+        rp, rm, rs = _adam_reference(p, g, m, s, **hp)
         lr, b1, b2, eps = kw["lr"], kw["beta1"], kw["beta2"], kw["eps"]
-        mh, vh = rm / (1 - b1**t), rv / (1 - b2**t)
+        mh, sh = rm / (1 - b1**t), rs / (1 - b2**t)
         m_ok = _compare(result, "m", triple[1], rm, when, variants=(
             (b1 * g + (1 - b1) * m, "the weights are swapped: m keeps beta1 of its old value and adds "
                                     "(1 - beta1) of the gradient"),
             (mh, "you returned the bias-corrected m-hat; return the raw average m, which the next step "
                  "continues from"),
             (g, "m is just the gradient: it should be a running average of the gradients")))
-        v_ok = _compare(result, "v", triple[2], rv, when, variants=(
-            (b2 * v + (1 - b2) * g, "v averages the squared gradients g^2, not g"),
-            (b2 * g * g + (1 - b2) * v, "the weights are swapped: v keeps beta2 of its old value and "
+        s_ok = _compare(result, "s", triple[2], rs, when, variants=(
+            (b2 * s + (1 - b2) * g, "s averages the squared gradients g^2, not g"),
+            (b2 * g * g + (1 - b2) * s, "the weights are swapped: s keeps beta2 of its old value and "
                                         "adds (1 - beta2) of g^2"),
-            (vh, "you returned the bias-corrected v-hat; return the raw average v, which the next step "
+            (sh, "you returned the bias-corrected s-hat; return the raw average s, which the next step "
                  "continues from")))
         step_wrong = [
-            (p - lr * rm / (np.sqrt(rv) + eps), "there is no bias correction: divide m by (1 - beta1^t) "
-                                                "and v by (1 - beta2^t) before using them"),
-            (p + lr * mh / (np.sqrt(vh) + eps), "the step goes uphill: the parameter must move against the "
+            (p - lr * rm / (np.sqrt(rs) + eps), "there is no bias correction: divide m by (1 - beta1^t) "
+                                                "and s by (1 - beta2^t) before using them"),
+            (p + lr * mh / (np.sqrt(sh) + eps), "the step goes uphill: the parameter must move against the "
                                                 "gradient's running average"),
-            (p - lr * mh / np.sqrt(vh + eps), "eps belongs outside the square root: divide by sqrt(v-hat) + eps"),
-            (p - lr * rm / (1 - b1**(t + 1)) / (np.sqrt(rv / (1 - b2**(t + 1))) + eps),
+            (p - lr * mh / np.sqrt(sh + eps), "eps belongs outside the square root: divide by sqrt(s-hat) + eps"),
+            (p - lr * rm / (1 - b1**(t + 1)) / (np.sqrt(rs / (1 - b2**(t + 1))) + eps),
              "the bias correction uses t + 1: t is the number of the step, and the first step has t = 1"),
-            (p - lr * mh / (vh + eps), "divide by the square root of v-hat, not by v-hat itself"),
+            (p - lr * mh / (sh + eps), "divide by the square root of s-hat, not by s-hat itself"),
         ]
         if i == 3:
-            d = _adam_reference(p, g, m, v, t, 0.001, 0.9, 0.999, 1e-8)[0]
+            d = _adam_reference(p, g, m, s, t, 0.001, 0.9, 0.999, 1e-8)[0]
             step_wrong.append((d, "this is the step with the default hyperparameters: use the lr, beta1, "
                                   "beta2 and eps your function is given"))
         _compare(result, "the new p", triple[0], rp, when, variants=tuple(step_wrong))
-        if not (m_ok and v_ok):
+        if not (m_ok and s_ok):
             return result
-        p, m, v = rp, rm, rv  # continue from the right state whatever the learner returned
+        p, m, s = rp, rm, rs  # continue from the right state whatever the learner returned
     return result
 
 

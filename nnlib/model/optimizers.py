@@ -129,9 +129,11 @@ class Adam(Optimizer):
 
     Derived in :doc:`/book/05_optimizers`.
 
-    m <- beta1 m + (1 - beta1) g;   v <- beta2 v + (1 - beta2) g^2
-    p <- p - eta m_hat / (sqrt(v_hat) + eps), with m_hat = m / (1 - beta1^t)
-    and v_hat = v / (1 - beta2^t)."""
+    m <- beta1 m + (1 - beta1) g;   s <- beta2 s + (1 - beta2) g^2
+    p <- p - eta m_hat / (sqrt(s_hat) + eps), with m_hat = m / (1 - beta1^t)
+    and s_hat = s / (1 - beta2^t). m is a running average of the gradients,
+    s of their squares (RMSprop's s; the paper calls it v). State:
+    ``state[name]["m"]`` and ``state[name]["s"]``."""
 
     def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
         super().__init__(lr)
@@ -140,12 +142,12 @@ class Adam(Optimizer):
     def step(self, params, grads):
         self.t += 1
         for name, p in params.items():
-            g, m, v = grads[name], self.slot(name, "m", p), self.slot(name, "v", p)
+            g, m, s = grads[name], self.slot(name, "m", p), self.slot(name, "s", p)
             m[...] = self.beta1 * m + (1 - self.beta1) * g
-            v[...] = self.beta2 * v + (1 - self.beta2) * g**2
+            s[...] = self.beta2 * s + (1 - self.beta2) * g**2
             m_hat = m / (1 - self.beta1**self.t)
-            v_hat = v / (1 - self.beta2**self.t)
-            p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+            s_hat = s / (1 - self.beta2**self.t)
+            p -= self.lr * m_hat / (np.sqrt(s_hat) + self.eps)
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {

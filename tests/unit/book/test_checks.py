@@ -253,7 +253,7 @@ def test_an_answer_from_nnlibs_own_adam_passes():
         opt = made[-1]
         params = {"p": p.copy()}
         opt.step(params, {"p": g})
-        return params["p"], opt.state["p"]["m"].copy(), opt.state["p"]["v"].copy()
+        return params["p"], opt.state["p"]["m"].copy(), opt.state["p"]["s"].copy()
 
     result = checks.check_adam_step(via_nnlib)
     assert result.passed, str(result)

@@ -12,11 +12,22 @@ the rendered book it shows up but is frozen. ``explore`` works in both places:
   state in the page, so moving a control in the browser swaps to the matching
   precomputed image with no kernel at all. In a live notebook the same swap
   happens instantly.
-* **Live mode** (a kernel is running). A "retrain" button and free-value
-  inputs let a learner try values off the grid; the panel calls ``run`` again
-  and shows the new picture below the precomputed one. These live-only
-  controls sit in a collapsed section whose title says they need a kernel, so
-  a reader of the static page knows why the button does nothing there.
+* **Live mode** (the cell has run in a Python kernel). A "retrain" button
+  and free-value inputs let a learner try values off the grid; the panel
+  checks each value (e.g. "hidden layers must be a whole number from 0 to 50;
+  got -2") and calls ``run`` again, showing the new picture below the
+  precomputed one. These live-only controls sit in a collapsed section. The
+  kernel cannot tell the page that it is gone (the web book has no kernel; a
+  restarted kernel has forgotten the panel, so the button does nothing), so a
+  fixed line there says what to do in every case: if retrain does nothing, run
+  the cell again in Jupyter or Binder.
+* **A stored notebook opened without running it** has no widget state (the
+  notebooks are stored without it). A viewer that cannot draw the widget
+  (GitHub, nbviewer, nbconvert's HTML) shows another format of the output
+  instead: the panel also gives an ``image/png`` of its first picture under
+  the line "Run this cell to use the panel", besides its short fixed
+  ``text/plain`` (see :class:`ExplorePanel`). JupyterLab itself always picks
+  the widget format and says "model not found" until the cell is run.
 
 If training blows up (``nnlib.TrainingDiverged`` or any ``FloatingPointError``)
 the picture for that setting is a short message, e.g. "the loss became
@@ -35,18 +46,22 @@ Example::
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 import itertools
 import keyword
+import math
 import textwrap
 import time
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
-__all__ = ["explore", "ExplorePanel", "render_png", "message_figure", "MAX_POINTS", "LABELS"]
+__all__ = ["explore", "ExplorePanel", "Limit", "plural", "render_png", "message_figure", "MAX_POINTS", "LABELS",
+           "LIMITS", "LIVE_HINT", "PREVIEW_HINT"]
 
 #: Every grid point is trained while the notebook runs and stored in the page
 #: as a PNG (about 5-15 KB each), so grids stay small.
@@ -68,10 +83,101 @@ LABELS = {
     "batch_size": "batch size",
 }
 
+#: The line under the live section's button, the same in every state. The
+#: kernel cannot tell the page that it is gone: the web book has no kernel, and
+#: after a kernel restart (or in a notebook opened without running it) the
+#: kernel no longer knows the panel, so the button does nothing and nothing
+#: kernel-side can change the text. So this line says what to do in each case.
+LIVE_HINT = ("If retrain does nothing, run this cell (again) in Jupyter or Binder: "
+             "the web page has no Python kernel, and a restarted kernel has forgotten this panel.")
+
+#: The line above the picture shown where the widget cannot be drawn.
+PREVIEW_HINT = "Run this cell to use the panel"
+
 #: Size (inches) of a message image when no setting of the grid trained.
 DEFAULT_FIGSIZE = (6.0, 4.0)
 
 _STYLE = {"description_width": "initial"}
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The values a free input of the live section accepts.
+
+    Attributes:
+        low: the smallest value, or None for no lower bound.
+        high: the largest value, or None for no upper bound.
+        integer: True if the value must be a whole number.
+        low_open: True if ``low`` itself is not allowed (e.g. a learning rate > 0).
+        high_open: True if ``high`` itself is not allowed (e.g. a dropout rate < 1).
+
+    Every value must also be a finite number (not nan or infinity).
+    """
+
+    low: float | None = None
+    high: float | None = None
+    integer: bool = False
+    low_open: bool = False
+    high_open: bool = False
+
+    def describe(self) -> str:
+        """What is expected, in words: e.g. "a whole number from 0 to 50"."""
+        kind = "a whole number" if self.integer else "a number"
+        lo, hi = self.low, self.high
+        if lo is not None and hi is not None and not self.low_open and not self.high_open:
+            return f"{kind} from {_fmt(lo)} to {_fmt(hi)}"
+        parts = []
+        if lo is not None:
+            parts.append(f"{'greater than' if self.low_open else 'at least'} {_fmt(lo)}")
+        if hi is not None:
+            parts.append(f"{'less than' if self.high_open else 'at most'} {_fmt(hi)}")
+        return f"{kind} {' and '.join(parts)}" if parts else kind
+
+    def allows(self, value: Any) -> bool:
+        """True if ``value`` is a finite number inside the limit."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        if not math.isfinite(value):
+            return False
+        if self.integer and value != int(value):
+            return False
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return False
+        if self.high is not None and (value >= self.high if self.high_open else value > self.high):
+            return False
+        return True
+
+
+#: The values the live section accepts for the controls with well-known names.
+#: A numeric control with another name accepts any finite number, or any
+#: finite number >= 0 if all its grid values are >= 0; ``explore(...,
+#: limits=...)`` sets other limits. Every grid value must be inside its limit.
+LIMITS = {
+    "lr": Limit(low=0, low_open=True),
+    "depth": Limit(0, 50, integer=True),
+    "width": Limit(1, 1024, integer=True),
+    "seed": Limit(0, 2**32 - 1, integer=True),
+    "epochs": Limit(1, 10_000, integer=True),
+    "batch_size": Limit(1, None, integer=True),
+    "l1": Limit(0, None),
+    "l2": Limit(0, None),
+    "dropout": Limit(0, 1, high_open=True),
+}
+
+
+def plural(n: float, word: str, many: str | None = None) -> str:
+    """A count with its noun, singular only for 1.
+
+    Args:
+        n: the count.
+        word: the singular noun, e.g. "hidden layer".
+        many: the plural when it is not ``word + "s"``.
+
+    Returns:
+        e.g. ``plural(0, "hidden layer")`` -> "0 hidden layers",
+        ``plural(1, "hidden layer")`` -> "1 hidden layer".
+    """
+    return f"{_fmt(n)} {word if n == 1 else (many or word + 's')}"
 
 
 class ExplorePanel(widgets.VBox):
@@ -80,6 +186,10 @@ class ExplorePanel(widgets.VBox):
     Its text form is short and fixed (it names the controls and counts the
     stored results), so the ``text/plain`` output stored next to the widget in
     a notebook is the same on every run and nbval can compare it strictly.
+    Its output also holds an ``image/png``: the first precomputed picture
+    under the line "Run this cell to use the panel", which viewers that cannot
+    draw the widget (a notebook opened without running it on GitHub or
+    nbviewer) show instead of the text. nbval does not compare images.
 
     Attributes:
         names: the control names, in grid order.
@@ -92,12 +202,24 @@ class ExplorePanel(widgets.VBox):
         messages: dict index tuple -> the message shown instead of a plot
             (only for grid points whose training failed).
         links: the jslink widgets (control index -> Stack selected_index).
-        live: the live-mode widgets (free values, retrain button, result).
+        live: the live-mode widgets (free values, their limits, retrain
+            button, status, fixed hint, result).
+        preview_png: the PNG bytes of the ``image/png`` fallback.
+        preview_lines: the text lines drawn above its picture.
     """
 
     def __repr__(self) -> str:
         labels = " × ".join(_label(n) for n in self.names)
-        return f"<explore panel: {labels}; {len(self.images)} precomputed results>"
+        return f"<explore panel: {labels}; {plural(len(self.images), 'precomputed result')}>"
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        data = super()._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
+        preview = getattr(self, "preview_png", None)
+        wanted = (include is None or "image/png" in include) and not (exclude and "image/png" in exclude)
+        if isinstance(data, dict) and preview and wanted:
+            # base64 text, as IPython's own Image gives it (and as nbformat stores it)
+            data["image/png"] = base64.b64encode(preview).decode("ascii")
+        return data
 
     def _repr_pretty_(self, p, cycle) -> None:  # IPython's pretty printer
         p.text(repr(self))
@@ -111,6 +233,7 @@ def explore(
     grid: Mapping[str, Sequence[Any]],
     title: str | None = None,
     description: str | None = None,
+    limits: Mapping[str, Limit | tuple[float | None, float | None]] | None = None,
 ) -> ExplorePanel:
     """Train for every point of a small grid and return a panel of controls.
 
@@ -128,6 +251,12 @@ def explore(
             At most MAX_POINTS grid points in all.
         title: optional heading shown above the controls.
         description: optional sentence shown under the heading (what to try).
+        limits: optional dict name -> :class:`Limit` (or a ``(low, high)``
+            pair, both included, None for no bound) of the values the live
+            section's free input of that numeric control accepts; replaces
+            the default of :data:`LIMITS` for that name. A value outside its
+            limit is not trained: the status says what was expected and what
+            was typed.
 
     Returns:
         An :class:`ExplorePanel` (an ``ipywidgets.VBox``): display it as the
@@ -137,11 +266,14 @@ def explore(
         TypeError: ``run`` is not callable, ``grid`` is not a dict, a value
             has an unsupported type, or ``run`` does not return a Figure.
         ValueError: a name is not a valid argument name, a list is empty or
-            has repeated values, or the grid has more than MAX_POINTS points.
+            has repeated values, the grid has more than MAX_POINTS points, a
+            grid value is outside its limit, or ``limits`` names a control
+            that is not in the grid or not numeric.
     """
     if not callable(run):
         raise TypeError(f"run must be a function run(**values) -> Figure; got {type(run).__name__}")
     names, values = _check_grid(grid)
+    free_limits = _check_limits(names, values, limits)
 
     # --- precompute every grid point (silently) ---------------------------
     shape = tuple(len(v) for v in values)
@@ -186,7 +318,7 @@ def explore(
         for stack in level_stacks
     ]
 
-    live = _live_section(run, names, values, controls, figsize or DEFAULT_FIGSIZE)
+    live = _live_section(run, names, values, controls, figsize or DEFAULT_FIGSIZE, free_limits)
 
     header = []
     if title:
@@ -206,7 +338,48 @@ def explore(
     panel.messages = messages
     panel.links = links
     panel.live = live
+    first = tuple(0 for _ in names)
+    panel.preview_lines = _preview_lines(names, values, len(png), title)
+    panel.preview_png = _preview_png(png[first], panel.preview_lines)
     return panel
+
+
+def _preview_lines(names: list[str], values: list[list[Any]], n_points: int, title: str | None) -> list[str]:
+    """The hint, then the caption, drawn above the first picture in the image/png fallback."""
+    shown = ", ".join(f"{_label(name)} = {_fmt(vals[0])}" for name, vals in zip(names, values))
+    which = "" if n_points == 1 else f" (the first of {plural(n_points, 'precomputed result')})"
+    return [f"{PREVIEW_HINT}.", *([title] if title else []), f"Shown: {shown}{which}."]
+
+
+def _preview_png(first_png: bytes, lines: list[str]) -> bytes:
+    """The first picture with ``lines`` above it, as PNG bytes (deterministic)."""
+    import numpy as np
+    from PIL import Image as PILImage
+
+    picture = np.asarray(PILImage.open(io.BytesIO(first_png)).convert("RGB"))
+    height, width = picture.shape[:2]
+    margin = 6  # pixels
+    # (text, font size in points, bold): the hint, then the caption, each
+    # wrapped to the picture's width (DejaVu Sans: about 0.6 em a character,
+    # 0.66 em in bold).
+    rows = []
+    for text, size, bold in [(lines[0], 10, True)] + [(line, 9, False) for line in lines[1:]]:
+        em = size * DPI / 72
+        chars = max(20, int((width - 2 * margin) / (em * (0.66 if bold else 0.6))))
+        rows += [(row, size, bold) for row in textwrap.wrap(text, width=chars)]
+    line_px = [int(round(1.45 * size * DPI / 72)) for _, size, _ in rows]
+    banner = sum(line_px) + margin
+    total = height + banner
+    fig = Figure(figsize=(width / DPI, total / DPI), dpi=DPI, layout="none")
+    fig.figimage(picture, xo=0, yo=total - banner - height, origin="upper")
+    y = 0
+    for (row, size, bold), px in zip(rows, line_px):
+        y += px
+        fig.text(margin / width, 1 - (y - 0.3 * px) / total, row, fontsize=size, va="baseline",
+                 weight="bold" if bold else "normal", color="#1a4f8b" if bold else "#444444")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    return _palette_png(buf.getvalue())
 
 
 # ---------------------------------------------------------------------------
@@ -372,6 +545,51 @@ def _check_grid(grid: Mapping[str, Sequence[Any]]) -> tuple[list[str], list[list
     return names, values
 
 
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _check_limits(names: list[str], values: list[list[Any]], limits) -> dict[str, Limit]:
+    """The limit of every numeric control's free value (name -> Limit)."""
+    if limits is None:
+        limits = {}
+    if not isinstance(limits, Mapping):
+        raise TypeError(f"limits must be a dict of control name -> Limit or (low, high); got {type(limits).__name__}")
+    numeric = [name for name, vals in zip(names, values) if all(_is_number(v) for v in vals)]
+    given: dict[str, Limit] = {}
+    for name, limit in limits.items():
+        if name not in numeric:
+            raise ValueError(
+                f"limits[{name!r}]: only the numeric controls of the grid ({', '.join(numeric) or 'none'}) "
+                "have a free value to limit"
+            )
+        if isinstance(limit, tuple) and len(limit) == 2 and all(b is None or _is_number(b) for b in limit):
+            if None not in limit and limit[0] > limit[1]:
+                raise ValueError(f"limits[{name!r}] = {limit!r}: low must not be above high")
+            limit = Limit(*limit)
+        if not isinstance(limit, Limit):
+            raise TypeError(f"limits[{name!r}] must be a Limit or a (low, high) pair of numbers; got {limit!r}")
+        given[name] = limit
+    out: dict[str, Limit] = {}
+    for name, vals in zip(names, values):
+        if name not in numeric:
+            continue
+        if name in given:
+            limit = given[name]
+        elif name in LIMITS:
+            limit = LIMITS[name]
+        else:
+            limit = Limit(low=0) if all(v >= 0 for v in vals) else Limit()
+        for v in vals:
+            if not limit.allows(v):
+                raise ValueError(
+                    f"grid[{name!r}] holds {_fmt(v)}, but {_label(name)} must be {limit.describe()}; "
+                    f"pass limits={{{name!r}: (low, high)}} to allow it"
+                )
+        out[name] = limit
+    return out
+
+
 def _label(name: str) -> str:
     return LABELS.get(name, name.replace("_", " "))
 
@@ -399,46 +617,72 @@ def _make_control(name: str, vals: list[Any]) -> widgets.ValueWidget:
 # live mode
 
 
-def _live_section(run, names, values, controls, figsize) -> dict[str, Any]:
-    """Free-value inputs, a retrain button and a result image (needs a kernel)."""
+def _live_section(run, names, values, controls, figsize, limits) -> dict[str, Any]:
+    """Free-value inputs, a retrain button and a result image (needs a kernel).
+
+    ``limits``: name -> Limit of every numeric control (from _check_limits).
+    """
     free: dict[str, widgets.ValueWidget] = {}
     for name, vals in zip(names, values):
-        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
-            if all(isinstance(v, int) for v in vals):
-                free[name] = widgets.IntText(value=vals[0], description=_label(name), style=_STYLE)
-            else:
-                free[name] = widgets.FloatText(value=float(vals[0]), description=_label(name), style=_STYLE)
+        if name not in limits:
+            continue
+        if all(isinstance(v, int) for v in vals) and (limits[name].integer or name not in LIMITS):
+            free[name] = widgets.IntText(value=vals[0], description=_label(name), style=_STYLE)
+        else:
+            free[name] = widgets.FloatText(value=float(vals[0]), description=_label(name), style=_STYLE)
 
-            # Moving the grid control copies its value to the free input (kernel only).
-            def follow(change, name=name):
-                free[name].value = change["new"]
+        # Moving the grid control copies its value to the free input (kernel only).
+        def follow(change, name=name):
+            free[name].value = change["new"]
 
-            controls[name].observe(follow, names="value")
+        controls[name].observe(follow, names="value")
     button = widgets.Button(description="retrain", icon="refresh", button_style="primary")
-    status = widgets.HTML("<i>Needs a running Python kernel (open the notebook in Jupyter or Binder).</i>")
+    # status: what the last retrain did (true whatever happens to the kernel
+    # later); hint: fixed, what to do when the button does nothing.
+    status = widgets.HTML("")
+    hint = widgets.HTML(f"<i>{html.escape(LIVE_HINT)}</i>")
     result = widgets.Image(format="png", layout={"display": "none"})
+
+    def fail(text: str) -> None:
+        # An error replaces the old picture: a stale figure would mislead.
+        result.layout.display = "none"
+        result.value = b""
+        status.value = f'<span style="color:#b00020"><b>Not retrained</b>: {html.escape(text)}</span>'
 
     def retrain(_button=None) -> None:
         point = {}
         for name in names:
             point[name] = free[name].value if name in free else controls[name].value
+        problems = [
+            f"{_label(name)} must be {limits[name].describe()}; got {_fmt(point[name])}."
+            for name in free
+            if not limits[name].allows(point[name])
+        ]
+        if problems:
+            fail(" ".join(problems))
+            return
+        for name in free:
+            if limits[name].integer:
+                point[name] = int(point[name])  # 3.0 typed in a number box: run gets 3
         status.value = f"<i>training with {html.escape(_describe(point))} …</i>"
         start = time.perf_counter()
         try:
             fig, message = _call_run(run, point)
-        except Exception as err:  # a bad value (e.g. a negative rate): say so, no traceback
-            status.value = f"<b>{html.escape(type(err).__name__)}</b>: {html.escape(str(err))}"
+            if fig is None:
+                fig = message_figure(message, figsize)
+            png = render_png(fig, figsize)
+        except Exception as err:  # e.g. a value run itself rejects: say so, no traceback
+            fail(f"training with {_describe(point)} failed: {type(err).__name__}: {err}")
             return
-        if fig is None:
-            fig = message_figure(message, figsize)
-        result.value = render_png(fig, figsize)
+        result.value = png
         result.layout.display = None
         seconds = time.perf_counter() - start
         status.value = f"retrained with {html.escape(_describe(point))} in {seconds:.2f} s"
 
     button.on_click(retrain)
     body = widgets.VBox([widgets.HBox(list(free.values()) + [button], layout={"flex_flow": "row wrap"}),
-                         status, result])
-    box = widgets.Accordion(children=[body], titles=("Try other values (needs a live Python kernel)",),
+                         status, hint, result])
+    box = widgets.Accordion(children=[body], titles=("Try other values (runs in the Python kernel)",),
                             selected_index=None)
-    return {"box": box, "free": free, "button": button, "status": status, "result": result, "retrain": retrain}
+    return {"box": box, "free": free, "limits": {name: limits[name] for name in free}, "button": button,
+            "status": status, "hint": hint, "result": result, "retrain": retrain}

@@ -1,5 +1,7 @@
 """Tests of nnlib.book.explore: the precomputed grid, the nesting of Stacks, the
-browser-side links, divergence messages, input checks and the fixed repr.
+browser-side links, divergence messages, input checks, the fixed repr and its
+image/png fallback, and the live section (checked free values, errors that
+replace the picture, the fixed hint for when the button does nothing).
 
 The links (ipywidgets.jslink) only act in the browser; here they are applied by
 hand (each link copies its control's index to its Stack), which is what the
@@ -8,7 +10,11 @@ browser does. tests/test_book.py checks the same thing in a real browser.
 
 from __future__ import annotations
 
+import base64
+import io
 import itertools
+import math
+import re
 import struct
 
 import ipywidgets as widgets
@@ -22,7 +28,11 @@ import pytest  # noqa: E402
 from nnlib import MLP, TrainingDiverged, train  # noqa: E402
 from ipywidgets.widgets.widget_link import Link  # noqa: E402
 
-from nnlib.book.explore import MAX_POINTS, explore, render_png  # noqa: E402
+from PIL import Image as PILImage  # noqa: E402
+
+from nnlib.book.explore import (  # noqa: E402
+    LIVE_HINT, MAX_POINTS, PREVIEW_HINT, Limit, explore, plural, render_png,
+)
 
 GRID = {"lr": [0.1, 0.5, 2.0], "activation": ["sigmoid", "tanh"], "depth": [1, 2]}
 
@@ -126,6 +136,61 @@ def test_text_repr_is_short_and_fixed(panel_and_calls):
     assert bundle["text/plain"] == text
     again = explore(label_figure, {"lr": [0.1, 0.5, 2.0], "activation": ["sigmoid", "tanh"], "depth": [1, 2]})
     assert repr(again) == text
+    # The text every chapter notebook stores (and nbval compares) is unchanged
+    # by the image/png fallback; the widget view is still there.
+    assert set(bundle) == {"text/plain", "image/png", "application/vnd.jupyter.widget-view+json"}
+
+
+def test_one_result_is_counted_in_the_singular():
+    panel = explore(label_figure, {"seed": [3]})
+    assert repr(panel) == "<explore panel: random seed; 1 precomputed result>"
+    assert panel.preview_lines == [f"{PREVIEW_HINT}.", "Shown: random seed = 3."]
+
+
+@pytest.mark.parametrize(
+    "n, word, many, expected",
+    [(0, "hidden layer", None, "0 hidden layers"), (1, "hidden layer", None, "1 hidden layer"),
+     (2, "hidden layer", None, "2 hidden layers"), (1.0, "epoch", None, "1 epoch"),
+     (0.5, "epoch", None, "0.5 epochs"), (3, "batch", "batches", "3 batches"), (1, "batch", "batches", "1 batch")],
+)
+def test_plural(n, word, many, expected):
+    assert plural(n, word, many) == expected
+
+
+def decode_png(data: bytes) -> np.ndarray:
+    return np.asarray(PILImage.open(io.BytesIO(data)).convert("RGB")).astype(int)
+
+
+def test_image_fallback_is_the_first_picture_under_the_hint(panel_and_calls):
+    panel, _ = panel_and_calls
+    bundle = panel._repr_mimebundle_()
+    preview = base64.b64decode(bundle["image/png"])
+    assert preview == panel.preview_png
+    assert panel.preview_lines == [
+        "Run this cell to use the panel.",
+        "Demo",
+        "Shown: learning rate η = 0.1, activation = sigmoid, hidden layers = 1 (the first of 12 precomputed results).",
+    ]
+    image, first = decode_png(preview), decode_png(panel.png[(0, 0, 0)])
+    (h, w), (H, W) = first.shape[:2], image.shape[:2]
+    assert W == w and H > h
+    # The bottom is the first grid point's picture (up to the palette), not another one's ...
+    bottom = image[H - h:]
+    assert np.abs(bottom - first).mean() < 2
+    assert np.abs(bottom - decode_png(panel.png[(1, 0, 0)])).mean() > 2 * np.abs(bottom - first).mean()
+    # ... and the band above it holds text (dark pixels on white), not nothing.
+    band = image[: H - h]
+    assert (band.min(axis=2) < 128).sum() > 200
+    # Deterministic: the same panel gives the same bytes.
+    again = explore(label_figure, GRID, title="Demo", description="Move the controls.")
+    assert again.preview_png == panel.preview_png
+
+
+def test_image_fallback_respects_include_and_exclude(panel_and_calls):
+    panel, _ = panel_and_calls
+    assert "image/png" not in panel._repr_mimebundle_(exclude={"image/png"})
+    assert "image/png" not in panel._repr_mimebundle_(include={"text/plain"})
+    assert "image/png" in panel._repr_mimebundle_(include={"text/plain", "image/png"})
 
 
 def test_run_output_is_swallowed(capsys):
@@ -219,6 +284,169 @@ def test_live_retrain_reports_divergence_and_bad_values():
     live["free"]["lr"].value = 50.0
     live["retrain"]()
     assert png_size(live["result"].value) == png_size(panel.png[(0,)])
+    assert "retrained with lr=50" in live["status"].value
     live["free"]["lr"].value = -1.0
-    live["retrain"]()  # nnlib rejects the value: the status says so, nothing raises
-    assert "Error" in live["status"].value and "lr" in live["status"].value
+    live["retrain"]()  # rejected before training: the status says so, nothing raises
+    assert "learning rate η must be a number greater than 0; got -1." in live["status"].value
+
+
+# ---------------------------------------------------------------------------
+# the live section: checked values, errors replace the picture, the fixed hint
+
+XOR_GRID = {"lr": [0.5, 5.0], "activation": ["sigmoid", "tanh"], "depth": [1, 2]}
+
+
+@pytest.mark.parametrize(
+    "grid, limits, typed, message",
+    [
+        (XOR_GRID, None, {"depth": -2}, "hidden layers must be a whole number from 0 to 50; got -2."),
+        (XOR_GRID, None, {"depth": 51}, "hidden layers must be a whole number from 0 to 50; got 51."),
+        (XOR_GRID, None, {"lr": 0.0}, "learning rate η must be a number greater than 0; got 0."),
+        (XOR_GRID, None, {"lr": math.nan}, "learning rate η must be a number greater than 0; got nan."),
+        (XOR_GRID, None, {"lr": math.inf}, "learning rate η must be a number greater than 0; got inf."),
+        (XOR_GRID, None, {"lr": -1.0, "depth": -2},
+         "learning rate η must be a number greater than 0; got -1. "
+         "hidden layers must be a whole number from 0 to 50; got -2."),
+        ({"width": [2, 4]}, None, {"width": 0}, "neurons per layer must be a whole number from 1 to 1024; got 0."),
+        ({"seed": [0, 1]}, None, {"seed": -1}, "random seed must be a whole number from 0 to 4294967295; got -1."),
+        ({"epochs": [10, 20]}, None, {"epochs": 0}, "epochs must be a whole number from 1 to 10000; got 0."),
+        ({"batch_size": [10, 100]}, None, {"batch_size": 0}, "batch size must be a whole number at least 1; got 0."),
+        ({"l2": [0.0, 0.01]}, None, {"l2": -0.1}, "l2 must be a number at least 0; got -0.1."),
+        ({"dropout": [0.0, 0.5]}, None, {"dropout": 1.0},
+         "dropout must be a number at least 0 and less than 1; got 1."),
+        ({"depth": [1.0, 2.0]}, None, {"depth": 2.5}, "hidden layers must be a whole number from 0 to 50; got 2.5."),
+        # any other name: all grid values >= 0, so the free value must be too
+        ({"noise": [0.0, 0.1]}, None, {"noise": -0.5}, "noise must be a number at least 0; got -0.5."),
+        ({"noise": [0.0, 0.1]}, {"noise": (0, 0.5)}, {"noise": 0.7}, "noise must be a number from 0 to 0.5; got 0.7."),
+        ({"lr": [0.1, 1.0]}, {"lr": Limit(0, 2, low_open=True)}, {"lr": 3.0},
+         "learning rate η must be a number greater than 0 and at most 2; got 3."),
+    ],
+)
+def test_live_rejects_a_bad_value_with_what_was_expected_and_what_came(grid, limits, typed, message):
+    rec = Recorder()
+    panel = explore(rec, grid, limits=limits)
+    live = panel.live
+    n_calls = len(rec.calls)
+    for name, value in typed.items():
+        live["free"][name].value = value
+    live["retrain"]()  # no exception: the learner sees a message, not a traceback
+    assert len(rec.calls) == n_calls  # nothing was trained
+    assert message in live["status"].value
+    assert "Not retrained" in live["status"].value and "Traceback" not in live["status"].value
+    assert live["result"].layout.display == "none"
+
+
+@pytest.mark.parametrize(
+    "grid, typed, expected",
+    [
+        (XOR_GRID, {"depth": 0}, {"lr": 0.5, "activation": "sigmoid", "depth": 0}),
+        (XOR_GRID, {"depth": 50, "lr": 1e-6}, {"lr": 1e-6, "activation": "sigmoid", "depth": 50}),
+        ({"dropout": [0.0, 0.5]}, {"dropout": 0.99}, {"dropout": 0.99}),
+        ({"shift": [-1.0, 1.0]}, {"shift": -7.5}, {"shift": -7.5}),  # a grid with negatives allows them
+        ({"depth": [1.0, 2.0]}, {"depth": 3.0}, {"depth": 3}),  # a whole number typed in a number box
+    ],
+)
+def test_live_accepts_values_inside_the_limits(grid, typed, expected):
+    rec = Recorder()
+    panel = explore(rec, grid)
+    for name, value in typed.items():
+        panel.live["free"][name].value = value
+    panel.live["retrain"]()
+    assert rec.calls[-1] == expected
+    assert [type(v) for v in rec.calls[-1].values()] == [type(v) for v in expected.values()]
+    assert panel.live["status"].value.startswith("retrained with")
+
+
+def test_free_inputs_are_whole_numbers_only_where_the_value_is():
+    panel = explore(label_figure, {"lr": [1, 2], "depth": [1, 2], "steps": [5, 10], "scale": [0.5, 1.0]})
+    kinds = {name: type(w) for name, w in panel.live["free"].items()}
+    assert kinds == {"lr": widgets.FloatText, "depth": widgets.IntText, "steps": widgets.IntText,
+                     "scale": widgets.FloatText}
+
+
+def test_an_error_replaces_the_old_picture():
+    def run(lr, depth):
+        if depth == 3:
+            raise ValueError("no network with 3 hidden layers here")
+        return label_figure(lr=lr, depth=depth)
+
+    panel = explore(run, {"lr": [0.1, 1.0], "depth": [1, 2]})
+    live = panel.live
+    live["free"]["lr"].value = 0.3
+    live["retrain"]()
+    assert live["result"].layout.display is None and live["result"].value != b""
+    # a value the panel rejects
+    live["free"]["depth"].value = -2
+    live["retrain"]()
+    assert live["result"].layout.display == "none" and live["result"].value == b""
+    # trained again: the picture is back
+    live["free"]["depth"].value = 2
+    live["retrain"]()
+    assert live["result"].layout.display is None
+    assert live["result"].value == render_png(label_figure(lr=0.3, depth=2), (3, 2))
+    # an error raised by run itself
+    live["free"]["depth"].value = 3
+    live["retrain"]()
+    assert live["result"].layout.display == "none" and live["result"].value == b""
+    status = live["status"].value
+    assert "training with lr=0.3, depth=3 failed: ValueError: no network with 3 hidden layers here" in status
+
+
+def test_hint_says_what_to_do_when_retrain_does_nothing():
+    """The kernel cannot update the page once it is gone (web page, restart,
+    notebook opened without running), so the hint is fixed and covers every case;
+    the status only tells what the last retrain did, never that a kernel is missing."""
+    panel = explore(label_figure, {"lr": [0.1, 1.0]})
+    live = panel.live
+    body = live["box"].children[0]
+    assert live["hint"] in body.children
+    hint = live["hint"].value
+    assert LIVE_HINT in hint
+    for words in ("If retrain does nothing", "run this cell (again)", "Jupyter or Binder",
+                  "web page has no Python kernel", "restarted kernel"):
+        assert words in hint
+    assert live["status"].value == ""  # the stored page claims nothing about a kernel
+    assert "needs" not in live["box"].titles[0]
+    live["free"]["lr"].value = -1.0
+    live["retrain"]()
+    live["free"]["lr"].value = 0.2
+    live["retrain"]()
+    assert live["hint"].value == hint  # still there, unchanged, after an error and a retrain
+    assert "retrained with lr=0.2" in live["status"].value
+
+
+@pytest.mark.parametrize(
+    "grid, limits, error, words",
+    [
+        ({"depth": [-1, 1]}, None, ValueError,
+         "grid['depth'] holds -1, but hidden layers must be a whole number from 0 to 50; pass limits="),
+        ({"lr": [0.0, 1.0]}, None, ValueError, "learning rate η must be a number greater than 0"),
+        ({"lr": [0.1]}, {"activation": (0, 1)}, ValueError, "only the numeric controls"),
+        ({"lr": [0.1], "activation": ["relu"]}, {"activation": (0, 1)}, ValueError, "controls of the grid (lr) have"),
+        ({"lr": [0.1]}, {"lr": (2, 1)}, ValueError, "low must not be above high"),
+        ({"lr": [0.1]}, {"lr": "big"}, TypeError, "must be a Limit or a"),
+        ({"lr": [0.1]}, [("lr", (0, 1))], TypeError, "limits must be a dict"),
+        ({"lr": [0.1]}, {"lr": (0.5, 1)}, ValueError, "grid['lr'] holds 0.1"),
+    ],
+)
+def test_bad_limits_get_a_clear_error(grid, limits, error, words):
+    with pytest.raises(error, match=re.escape(words)):
+        explore(label_figure, grid, limits=limits)
+
+
+def test_limits_can_allow_what_the_defaults_do_not():
+    rec = Recorder()
+    panel = explore(rec, {"depth": [-1, 1]}, limits={"depth": (-5, 5)})
+    panel.live["free"]["depth"].value = -4
+    panel.live["retrain"]()
+    assert rec.calls[-1] == {"depth": -4}
+
+
+@pytest.mark.parametrize(
+    "limit, text",
+    [(Limit(), "a number"), (Limit(0, 50, integer=True), "a whole number from 0 to 50"),
+     (Limit(low=0, low_open=True), "a number greater than 0"), (Limit(high=1, high_open=True), "a number less than 1"),
+     (Limit(0, 1, high_open=True), "a number at least 0 and less than 1"), (Limit(high=3), "a number at most 3")],
+)
+def test_limit_describes_itself(limit, text):
+    assert limit.describe() == text

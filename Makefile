@@ -59,5 +59,6 @@ execute: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/mnist_epoch.py
 
+# build/ and dist/: what `pip install .` and `python -m build` leave (git-ignored).
 clean:
-	rm -rf _build
+	rm -rf _build build dist

@@ -6,7 +6,8 @@ with --strict-markers):
 
 - ``unit``:  tests/unit/** (nnlib/model, nnlib/book, the data sets);
 - ``book``:  tests/book/** (the Jupyter Book build, the browser test, the
-  students' build) and the nbval items of the chapters in book/*.ipynb;
+  students' build, the learner's install from a wheel) and the nbval items
+  of the chapters in book/*.ipynb;
 - ``bench``: tests/benchmarks/** (the benchmark smoke test).
 
 This file sits at the root of the repository, not in tests/, because the

@@ -10,11 +10,13 @@ random number generator seeded with ``seed``, so the same call always gives the
 same points. Their classes are balanced (class sizes differ by at most one) and
 the rows are shuffled, so the labels do not come in long runs.
 
-MNIST is read from the four original IDX files that ship with the repository in
-``data/mnist``. Each file's SHA-256 is checked against the published value
-before it is used, and anything wrong (a missing file, a damaged download, a
-file of the wrong kind) raises :class:`MNISTError` with a message that names the
-file, what was expected and what was found.
+MNIST is read from the four original IDX files that ship with nnlib as package
+data, in the folder ``datasets/mnist`` of the package (``nnlib/datasets/mnist``
+in the repository, and inside the installed package after ``pip install``), so
+nothing is downloaded at run time. Each file's SHA-256 is checked against the
+published value before it is used, and anything wrong (a missing file, a
+damaged download, a file of the wrong kind) raises :class:`MNISTError` with a
+message that names the file, what was expected and what was found.
 
 Caching MNIST: decompressing the 10 MB of gzip and parsing it takes about
 0.25 s; loading the same uint8 arrays from ``.npy`` files takes about 0.015 s,
@@ -409,8 +411,10 @@ def _default_mnist_cache() -> Path | None:
 # MNIST
 # ---------------------------------------------------------------------------
 
-#: The folder holding the four MNIST files in the repository.
-DEFAULT_MNIST_DIR = Path(__file__).resolve().parent.parent / "data" / "mnist"
+#: The folder holding the four MNIST files, which are package data of nnlib
+#: (``nnlib/datasets/mnist`` in the repository, used by an editable install,
+#: and in an installed wheel alike). Not ``nnlib/data``, the name of this module.
+DEFAULT_MNIST_DIR = Path(__file__).resolve().parent / "datasets" / "mnist"
 
 #: The four MNIST files, by the split and part each holds.
 MNIST_FILES = {
@@ -420,7 +424,7 @@ MNIST_FILES = {
     "test_labels": "t10k-labels-idx1-ubyte.gz",
 }
 
-#: The published SHA-256 of each file (also in data/mnist/SHA256SUMS).
+#: The published SHA-256 of each file (also in nnlib/datasets/mnist/SHA256SUMS).
 MNIST_SHA256 = {
     "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
     "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
@@ -458,15 +462,17 @@ def _verify_file(path: Path, expected_sha256: str | None) -> str:
     if not path.is_file():
         raise MNISTFileMissing(
             f"MNIST file not found: {path} (looked in the folder {path.parent}). The four "
-            f"MNIST files ship with the repository in data/mnist; pass directory= to "
-            f"load them from another folder."
+            f"MNIST files ship with nnlib as package data in nnlib/datasets/mnist "
+            f"({DEFAULT_MNIST_DIR}); reinstall nnlib if they are missing there, or pass "
+            f"directory= to load them from another folder."
         )
     actual = _sha256(path)
     if expected_sha256 is not None and actual != expected_sha256.lower():
         raise MNISTError(
             f"checksum mismatch for {path}: expected SHA-256 {expected_sha256.lower()}, "
             f"found {actual}. The file is damaged or is not the original; restore it from "
-            f"the repository's data/mnist (see data/mnist/README.md)."
+            f"the repository's nnlib/datasets/mnist or reinstall nnlib (see "
+            f"nnlib/datasets/mnist/README.md)."
         )
     return actual
 
@@ -638,8 +644,9 @@ def load_mnist(
     image), scaled from 0..255 to 0..1 as float32.
 
     Args:
-        directory: the folder with the four ``.gz`` files; None means the
-            repository's ``data/mnist``.
+        directory: the folder with the four ``.gz`` files; None means
+            ``DEFAULT_MNIST_DIR``, the files that ship with nnlib
+            (``nnlib/datasets/mnist``).
         cache: keep the parsed arrays as ``.npy`` files in ``cache_dir`` and
             use them on later calls (the source files are still hashed every
             time; a cache entry is only used for a file with that exact hash).

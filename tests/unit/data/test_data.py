@@ -344,6 +344,16 @@ def test_default_load_writes_nothing_into_the_repository(mnist, cache_root):
         assert a.dtype == b.dtype and np.array_equal(a, b)
 
 
+def test_mnist_ships_inside_the_package():
+    # package data (pyproject.toml: [tool.setuptools.package-data]), so that an
+    # installed wheel has the files too; tests/book/test_wheel.py installs one
+    package = Path(data.__file__).resolve().parent
+    assert data.DEFAULT_MNIST_DIR == package / "datasets" / "mnist"
+    names = {p.name for p in data.DEFAULT_MNIST_DIR.iterdir()}
+    assert names == set(MNIST_FILES.values()) | {"README.md", "SHA256SUMS"}
+    assert "CC BY-SA 3.0" in (data.DEFAULT_MNIST_DIR / "README.md").read_text()
+
+
 def test_checksums_match_sha256sums_file():
     sums = (data.DEFAULT_MNIST_DIR / "SHA256SUMS").read_text().split("\n")
     listed = dict(reversed(line.split()) for line in sums if line.strip())
@@ -419,7 +429,7 @@ def test_missing_file(tmp_path):
     with pytest.raises(MNISTFileMissing) as info:
         load_mnist(tmp_path, checksums=checksums)
     msg = str(info.value)
-    assert str(missing) in msg and str(tmp_path) in msg and "data/mnist" in msg
+    assert str(missing) in msg and str(tmp_path) in msg and "nnlib/datasets/mnist" in msg
     assert isinstance(info.value, FileNotFoundError) and isinstance(info.value, MNISTError)
 
 
@@ -735,8 +745,8 @@ def test_windows_uses_local_app_data(fake_home, tmp_path, monkeypatch):
 
 
 def test_default_cache_is_outside_the_repository_and_package(fake_home, monkeypatch):
-    repo = data.DEFAULT_MNIST_DIR.parent.parent
     package = Path(data.__file__).resolve().parent
+    repo = package.parent
     for platform in ("linux", "darwin", "win32"):
         monkeypatch.setattr(sys, "platform", platform)
         where = cache_directory()

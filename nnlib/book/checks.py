@@ -19,11 +19,34 @@ the batch size N = 4"). It never shows the solution's code.
 
 Each check returns a :class:`CheckResult`. It prints as a short report in a
 notebook, and ``bool(result)`` is ``result.passed``. A wrong answer never
-raises: even if your function crashes, the check reports the error and what
-it was called with. Inputs are drawn from a seeded generator, so the same
-function always gets the same report.
+raises: whatever your function returns (None, a string, a ragged list, values
+in the wrong order, ...) or raises, the check reports it, with what your
+function was called with. Inputs are drawn from a seeded generator, so the
+same function always gets the same report.
 
-The functions you write, one per check:
+A function that never returns does not hang the notebook: each check gives
+your function :data:`TIMEOUT_SECONDS` seconds in all (the inputs are tiny, so a
+right answer takes milliseconds), then gives up and says so. Every check
+takes a ``timeout`` argument to change that limit. How the check stops your
+function:
+
+* In the main thread on Linux and macOS (where a Jupyter kernel runs its
+  cells), a timer signal (``SIGALRM``, armed with ``signal.setitimer``)
+  interrupts the function, even inside ``time.sleep``. The check puts the
+  previous signal handler back and disarms the timer before it reports, also
+  when your function raises or is interrupted.
+* Elsewhere (Windows, a thread other than the main one, or when another timer
+  is already armed, which the check leaves alone), your function runs in a
+  background thread and the check stops waiting for it. Python cannot stop a
+  thread, so a function that never returns keeps running there until the
+  kernel restarts; the report says so.
+
+A signal cannot interrupt one long NumPy operation (it takes effect when the
+operation ends), nor a function that catches every exception with a bare
+``except:`` inside an endless loop.
+
+The functions you write, one per check (``m`` and ``s`` are Adam's first and
+second moments, as in the book's notation):
 
 ===================================  ========================================================
 check                                your function
@@ -33,12 +56,23 @@ check                                your function
 :func:`check_mse_gradient`           ``f(a, y) -> dL/da`` for the mean squared error
 :func:`check_softmax_cross_entropy`  ``f(z, y) -> (L, dL/dz)`` from logits and int labels
 :func:`check_dense_backward`         ``f(dz, x, W) -> (dx, dW, db)`` for ``z = x W + b``
-:func:`check_adam_step`              ``f(p, g, m, v, t, lr, beta1, beta2, eps) -> (p, m, v)``
+:func:`check_adam_step`              ``f(p, g, m, s, t, lr, beta1, beta2, eps) -> (p, m, s)``
 ===================================  ========================================================
 """
 
 from __future__ import annotations
 
+import ast
+import itertools
+import linecache
+import os
+import re
+import reprlib
+import signal
+import threading
+import time
+import traceback
+import types
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -48,9 +82,18 @@ import numpy as np
 from ..model import activations
 from ..model import layers
 from ..model import losses
-from ..validate import format_shape
+from ..validate import check_positive, check_seed, format_shape
 
 PASS, FAIL, NOTE = "✓", "✗", "•"
+
+#: Seconds a check gives the learner's function, all its calls together,
+#: before it gives up and reports that the function did not return. Every
+#: check's ``timeout`` argument overrides it.
+TIMEOUT_SECONDS = 5.0
+
+# After the time is up, the timer signal repeats this often (seconds), so that
+# a function that catches the first interruption is interrupted again.
+_REPEAT_SECONDS = 0.1
 
 
 @dataclass
@@ -97,15 +140,63 @@ class CheckResult:
 
 
 # ---------------------------------------------------------------------------
-# helpers shared by the checks
+# words
 
 
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _where(when: str) -> str:
+    """The start of a message: "For z of shape (5, 3), " (or nothing)."""
+    return f"{_cap(when)}, " if when else ""
+
+
 def _tests(n: int) -> str:
     return f"{n} test" if n == 1 else f"{n} tests"
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """Text on one line (a report has one line per test), cut at ``limit`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _text(obj: Any) -> str:
+    """str(obj) for a message, even when the object's __str__ fails."""
+    try:
+        return _one_line(str(obj))
+    except Exception:
+        return f"<{type(obj).__name__}>"
+
+
+_short_repr = reprlib.Repr()
+_short_repr.maxstring = 40
+_short_repr.maxother = 40
+_short_repr.maxlist = _short_repr.maxtuple = 4
+
+
+def _short(obj: Any) -> str:
+    """A short repr of a learner's value for a message."""
+    try:
+        return _one_line(_short_repr.repr(obj), 80)
+    except Exception:
+        return f"<{type(obj).__name__}>"
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+
+def _kind(out: Any) -> str:
+    """What a learner's function returned, in words: "a list of length 2"."""
+    if isinstance(out, np.ndarray):
+        return f"a NumPy array of shape {format_shape(out.shape)} and dtype {out.dtype}"
+    if isinstance(out, np.generic):
+        return f"a NumPy {out.dtype} scalar"
+    if isinstance(out, (list, tuple)):
+        return f"{_a(type(out).__name__)} of length {len(out)}"
+    return _a(type(out).__name__)
 
 
 def _describe(args: dict[str, Any]) -> str:
@@ -122,42 +213,378 @@ def _callable_or_fail(result: CheckResult, fn) -> bool:
     if callable(fn):
         return True
     result.fail(
-        f"expected your function itself, got a {type(fn).__name__}: pass the function's name "
+        f"expected your function itself, got {_a(type(fn).__name__)}: pass the function's name "
         "without parentheses, e.g. check(my_function), not check(my_function())"
     )
     return False
 
 
-def _call(result: CheckResult, fn: Callable, args: dict[str, Any], when: str,
-          may_change_inputs: bool = False) -> tuple[bool, Any]:
-    """Call fn(**args) on copies; report a crash, NumPy warnings and changed inputs.
+# ---------------------------------------------------------------------------
+# calling the learner's function: with a time limit, never raising
 
-    Arguments are passed by position in the order of ``args`` (keyword
-    arguments for hyperparameters are given in ``args["__kw__"]``).
+
+class _TimedOut(BaseException):
+    """Raised inside the learner's function when the check's time is up.
+
+    A BaseException, so that the learner's ``except Exception`` lets it through.
     """
-    kw = args.pop("__kw__", {})
-    copies = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in args.items()}
-    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn", under="ignore"):
-        warnings.simplefilter("always")
+
+
+class _Stop(Exception):
+    """Ends a check early; the reason is already in the report."""
+
+
+@dataclass
+class _Outcome:
+    """What one call of the learner's function gave."""
+
+    value: Any = None
+    error: BaseException | None = None
+    timed_out: bool = False
+    in_background: bool = False  # timed out in a thread that may still be running
+    warnings: list[str] = field(default_factory=list)
+
+
+def _alarm_usable() -> bool:
+    """True when a SIGALRM timer can interrupt the learner's function.
+
+    That needs POSIX (``signal.setitimer``), the main thread (Python runs
+    signal handlers there only), a SIGALRM handler set from Python (so it can
+    be put back) and no timer already armed by someone else.
+    """
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        return False
+    try:
+        if signal.getsignal(signal.SIGALRM) is None:
+            return False
+        return signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    except (OSError, ValueError):
+        return False
+
+
+def _run_with_alarm(call: Callable[[], Any], seconds: float) -> _Outcome:
+    """Run ``call()`` in this (main) thread, interrupted after ``seconds``.
+
+    The timer raises :class:`_TimedOut` inside the learner's code only: when it
+    fires in this module's own lines, the call has already ended and the
+    signal is ignored. The timer is disarmed and the previous handler put back
+    in every case, before this function returns or raises.
+    """
+    outcome = _Outcome()
+
+    def on_alarm(signum, frame) -> None:
+        if frame is not None and frame.f_globals.get("__name__") == __name__:
+            return
+        outcome.timed_out = True
+        raise _TimedOut
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds, _REPEAT_SECONDS)
         try:
-            out = fn(*copies.values(), **kw)
-        except Exception as e:  # the learner's code: report, never raise
-            result.fail(f"{_cap(when)}, your function raised {type(e).__name__}: {e} "
-                        f"(it was called with {_describe(args)})")
+            outcome.value = call()
+        except _TimedOut:
+            outcome.timed_out = True
+        except KeyboardInterrupt:
+            raise
+        except BaseException as e:  # the learner's code: report, never raise
+            outcome.error = e
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    return outcome
+
+
+def _run_in_thread(call: Callable[[], Any], seconds: float) -> _Outcome:
+    """Run ``call()`` in a background thread and wait at most ``seconds``.
+
+    The fallback where no timer signal can be used. A thread cannot be
+    stopped: after a timeout it goes on running (as a daemon thread, so it
+    does not keep Python from exiting).
+    """
+    outcome = _Outcome()
+
+    def work() -> None:
+        try:
+            with np.errstate(all="warn", under="ignore"):  # NumPy's error state is per thread
+                outcome.value = call()
+        except BaseException as e:  # the learner's code: report, never raise
+            outcome.error = e
+
+    worker = threading.Thread(target=work, name="nnlib-check", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        return _Outcome(timed_out=True, in_background=True)
+    return outcome
+
+
+class _Learner:
+    """The learner's function, called with copies of the inputs under the
+    check's time budget; every problem goes into the report."""
+
+    def __init__(self, fn: Callable, result: CheckResult, timeout: float):
+        self.fn = fn
+        self.result = result
+        self.timeout = timeout
+        self.spent = 0.0
+        self.gave_up = False
+
+    def _run(self, call: Callable[[], Any]) -> _Outcome:
+        remaining = self.timeout - self.spent
+        if remaining <= 0:
+            return _Outcome(timed_out=True)
+        start = time.monotonic()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if _alarm_usable():
+                with np.errstate(all="warn", under="ignore"):
+                    outcome = _run_with_alarm(call, remaining)
+            else:
+                outcome = _run_in_thread(call, remaining)
+        self.spent += time.monotonic() - start
+        outcome.warnings = sorted({_text(w.message) for w in caught
+                                   if issubclass(w.category, RuntimeWarning)})
+        return outcome
+
+    def call(self, args: dict[str, Any], when: str, kw: dict[str, Any] | None = None,
+             may_change_inputs: bool = False, notes: bool = True, expect: str = "") -> tuple[bool, Any]:
+        """Call the function with copies of ``args`` (by position, in order) and ``kw``.
+
+        Returns (True, what it returned), or (False, None) after reporting that
+        it raised (with a hint for the usual causes) or ran out of time. Notes
+        NumPy's warnings and changed inputs unless ``notes`` is False.
+        ``expect`` names the shapes wanted, for the hint on a matrix product
+        whose shapes do not fit.
+        """
+        if self.gave_up:
             return False, None
-    seen = sorted({str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)})
-    if seen:
-        result.note(f"{_cap(when)}, NumPy warned: {'; '.join(seen)}")
-    if not may_change_inputs:
-        changed = [k for k, v in args.items()
-                   if isinstance(v, np.ndarray) and not np.array_equal(v, copies[k])]
-        if changed:
-            result.note(f"{_cap(when)}, your function changed its input {', '.join(changed)} in place; "
-                        "the caller may still need it, so compute new arrays instead")
-    return True, out
+        kw = kw or {}
+        copies = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in args.items()}
+        outcome = self._run(lambda: self.fn(*copies.values(), **kw))
+        if outcome.timed_out:
+            self.gave_up = True
+            msg = (f"{_where(when)}your function was still running when the check's time limit of "
+                   f"{self.timeout:g} s ran out, so the check gave up: look for a loop that never ends "
+                   "(a `while` whose condition never changes) or for work far too slow for these "
+                   "small inputs")
+            if outcome.in_background:
+                msg += (". It may still be running in the background (Python cannot stop it from "
+                        "here): restart the kernel if the notebook slows down")
+            self.result.fail(msg)
+            return False, None
+        if outcome.error is not None:
+            e = outcome.error
+            said = _text(e)
+            msg = (f"{_where(when)}your function raised {type(e).__name__}{': ' + said if said else ''} "
+                   f"(it was called with {_describe(args)})")
+            try:
+                hint = _error_hint(e, expect)
+            except Exception:  # a hint is a bonus: never lose the report of the error for it
+                hint = ""
+            self.result.fail(msg + (f". {hint}" if hint else ""))
+            return False, None
+        if notes and outcome.warnings:
+            self.result.note(f"{_where(when)}NumPy warned: {'; '.join(outcome.warnings)}")
+        if notes and not may_change_inputs:
+            changed = [k for k, v in args.items()
+                       if isinstance(v, np.ndarray) and not _same(v, copies[k])]
+            if changed:
+                self.result.note(f"{_where(when)}your function changed its input {', '.join(changed)} "
+                                 "in place; the caller may still need it, so compute new arrays instead")
+        return True, outcome.value
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and bool(np.array_equal(a, b))
+
+
+# ---------------------------------------------------------------------------
+# hints for errors raised inside the learner's function
+
+
+_NUMPY_DIR = os.path.dirname(np.__file__)
+
+
+def _failing_code(e: BaseException) -> tuple[str, types.FrameType | None]:
+    """The expression (or line) of the learner's code where ``e`` was raised,
+    and that frame (to read the shapes of the arrays it names).
+
+    The innermost frame outside NumPy is taken; Python 3.11 and later give the
+    columns of the failing expression, older versions the whole line.
+    """
+    tbs = []
+    tb = e.__traceback__
+    while tb is not None:
+        tbs.append(tb)
+        tb = tb.tb_next
+    summaries = traceback.extract_tb(e.__traceback__)
+    for tb, fs in reversed(list(zip(tbs, summaries))):
+        if fs.filename.startswith(_NUMPY_DIR) or tb.tb_frame.f_globals.get("__name__") == __name__:
+            continue
+        line = linecache.getline(fs.filename, fs.lineno or 0)
+        colno, end = getattr(fs, "colno", None), getattr(fs, "end_colno", None)
+        if line and colno is not None and end is not None and fs.end_lineno == fs.lineno:
+            code = line.encode()[colno:end].decode(errors="replace")
+        else:
+            code = line
+        return _one_line(code, 120), tb.tb_frame
+    return "", None
+
+
+def _operand_shape(node: ast.AST, frame: types.FrameType) -> tuple | None:
+    """The shape of an operand written as a name (``W``) or its transpose
+    (``W.T``), read from the frame's variables; None for anything else."""
+    if isinstance(node, ast.Name):
+        value = frame.f_locals.get(node.id, frame.f_globals.get(node.id))
+        return value.shape if isinstance(value, np.ndarray) else None
+    if isinstance(node, ast.Attribute) and node.attr == "T":
+        inner = _operand_shape(node.value, frame)
+        return inner[::-1] if inner is not None else None
+    return None
+
+
+def _product_operands(code: str, frame: types.FrameType | None) -> list[tuple[str, str, tuple, str, tuple]]:
+    """The matrix products in ``code`` (``A @ B``, ``np.dot(A, B)``,
+    ``np.matmul(A, B)``) whose operands' shapes are known and do not fit:
+    (the product's text, A's text, A's shape, B's text, B's shape) each."""
+    if not code or frame is None:
+        return []
+    try:
+        tree = ast.parse(code.strip(), mode="exec")
+    except SyntaxError:
+        return []
+    pairs = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+            pairs.append((node, node.left, node.right))
+        elif (isinstance(node, ast.Call) and len(node.args) == 2
+              and getattr(node.func, "attr", getattr(node.func, "id", "")) in ("dot", "matmul")):
+            pairs.append((node, node.args[0], node.args[1]))
+    found = []
+    for node, left, right in pairs:
+        a, b = _operand_shape(left, frame), _operand_shape(right, frame)
+        if a is None or b is None or len(a) == 0 or len(b) == 0:
+            continue
+        inner_b = b[0] if len(b) == 1 else b[-2]
+        if a[-1] != inner_b:
+            found.append((ast.unparse(node), ast.unparse(left), a, ast.unparse(right), b))
+    return found
+
+
+def _error_hint(e: BaseException, expect: str = "") -> str:
+    """A sentence on the usual cause of a NumPy shape error, or ""."""
+    if not isinstance(e, ValueError):
+        return ""
+    said = _text(e)
+    if said.startswith("matmul:") or "not aligned" in said:
+        if "does not have enough dimensions" in said:
+            return ("One operand of a matrix product (@ or np.matmul) is a single number: multiply by "
+                    "a number with *, and keep @ for two arrays")
+        code, frame = _failing_code(e)
+        wanted = f" ({expect})" if expect else ""
+        for product, left, a, right, b in _product_operands(code, frame):
+            inner_b = b[0] if len(b) == 1 else b[-2]
+            return (f"In `{product}`, {left} has shape {format_shape(a)} and {right} has shape "
+                    f"{format_shape(b)}: a matrix product A @ B needs as many columns in A as rows in B "
+                    f"(here {a[-1]} and {inner_b}). A transpose (.T) is missing or one too many; work out "
+                    f"which from the shape each result must have{wanted}")
+        sizes = re.search(r"size (\d+) is different from (\d+)", said)
+        inner = f" ({sizes.group(2)} and {sizes.group(1)})" if sizes else ""
+        place = f" in `{code.strip()}`" if code.strip() else ""
+        return (f"A matrix product (@, np.dot or np.matmul){place} got operands whose inner sizes "
+                f"differ{inner}: a transpose (.T) is missing or one too many; work out which from "
+                f"the shape each result must have{wanted}")
+    if "could not be broadcast" in said:
+        shapes = re.findall(r"\([\d, ]*\)", said.split("shapes", 1)[-1])
+        got = f" of shapes {' and '.join(shapes)}" if len(shapes) >= 2 else ""
+        code, _ = _failing_code(e)
+        place = f"In `{code.strip()}`, an" if code.strip() else "An"
+        return (f"{place} elementwise operation (+, -, *, /, ...) got arrays{got} that NumPy cannot "
+                "line up: it matches sizes from the last axis. A sum or maximum over axis 1 of an "
+                "(N, K) array lines up with it again when it keeps that axis (keepdims=True, shape (N, 1))")
+    return ""
+
+
+# ---------------------------------------------------------------------------
+# reading what the learner's function returned
+
+
+def _as_numbers(out: Any) -> tuple[np.ndarray | None, str]:
+    """``out`` as an array of real numbers, or (None, what is wrong with it).
+
+    Never raises: None, a string, a ragged list, Python objects, complex
+    numbers, a generator, an object whose ``__array__`` fails, ... each get a
+    sentence ("expected numbers, got ...").
+    """
+    if out is None:
+        return None, "expected numbers, got None; did you forget `return`?"
+    if isinstance(out, (str, bytes)):
+        return None, f"expected numbers, got a string, {_short(out)}"
+    if isinstance(out, dict):
+        keys = ", ".join(_short(k) for k in list(out)[:4])
+        return None, f"expected numbers, got a dict (keys {keys or 'none'}): return the array itself"
+    if isinstance(out, (set, frozenset)):
+        return None, "expected numbers, got a set, which has no order"
+    if isinstance(out, (types.GeneratorType, map, filter, zip, range)) or (
+            hasattr(out, "__next__") and not isinstance(out, np.ndarray)):
+        return None, (f"expected numbers, got {_a(type(out).__name__)}, which yields its values one by "
+                      "one: build a NumPy array instead (np.array([...]) or NumPy operations on whole arrays)")
+    if callable(out) and not isinstance(out, (np.ndarray, np.generic)):
+        return None, (f"expected numbers, got a function or class ({_short(out)}) instead of its result: "
+                      "call it")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            arr = np.asarray(out)
+    except Exception as e:
+        said = _text(e)
+        if "inhomogeneous" in said or "setting an array element with a sequence" in said:
+            return None, (f"expected numbers, got {_kind(out)} whose items have different lengths or "
+                          f"shapes (a ragged list: {_short(out)}), which is no array")
+        return None, (f"expected numbers, got {_kind(out)}, which could not be turned into an array: "
+                      f"{type(e).__name__}: {said}")
+    if not isinstance(arr, np.ndarray):
+        return None, f"expected numbers, got {_kind(out)}, which could not be turned into an array"
+    if arr.dtype == object:
+        inside = ", ".join(sorted({type(v).__name__ for v in arr.ravel()[:1000]})) or "none"
+        if isinstance(out, np.ndarray):
+            got = f"{_kind(out)}: its items are Python objects (here {inside}), not plain numbers"
+        else:
+            got = f"{_kind(out)}, which NumPy turns into an array of Python objects (dtype object; here {inside})"
+        return None, (f"expected numbers, got {got}; NumPy makes such arrays when the items are not all "
+                      "numbers, e.g. arrays of different shapes, or None")
+    if arr.dtype.kind in "US":
+        return None, f"expected numbers, got strings (dtype {arr.dtype}), {_short(out)}"
+    if arr.dtype.kind == "c":
+        return None, (f"expected real numbers, got complex numbers (dtype {arr.dtype}): something in your "
+                      "code made them (like 1j, or np.emath of a negative number)")
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        return None, f"expected numbers, got {_kind(out)} of dtype {arr.dtype}"
+    return arr, ""
+
+
+def _dtype_hint(out: Any, arr: np.ndarray, expected: np.dtype) -> str:
+    """Why a result with the right values has the wrong dtype, for the dtype found."""
+    if isinstance(out, (list, tuple)):
+        return (f"your function returned {_kind(out)}, which NumPy reads as {arr.dtype}: return a NumPy "
+                "array computed from the input arrays, which keeps their dtype")
+    if arr.dtype == bool:
+        return "it holds booleans: convert them to the input's float dtype"
+    if np.issubdtype(arr.dtype, np.integer):
+        return (f"it holds integers ({arr.dtype}): convert them to the input's float dtype, "
+                "e.g. with .astype(z.dtype)")
+    if arr.dtype == np.float64 and expected == np.float32:
+        return ("something in your code upcast to float64: a new array made without a dtype "
+                "(np.zeros(shape), np.ones(shape)), booleans times a Python float, or a NumPy float64 "
+                "scalar (like np.float64(2) / N or np.sqrt(...) of a number) each make float64; give "
+                "new arrays the input's dtype (np.zeros_like, or .astype(...)) and use Python floats")
+    return f"keep the input's dtype ({expected}); something in your code converted to {arr.dtype}"
 
 
 def _interpret_factor(c: float, factors: dict[float, str]) -> str:
+    """Hint for an array that is ``c`` times the expected one, entry by entry."""
     for value, hint in factors.items():
         if np.isclose(c, value, rtol=1e-4):
             return hint
@@ -165,51 +592,48 @@ def _interpret_factor(c: float, factors: dict[float, str]) -> str:
         return "has the wrong sign: every value is the negative of the expected one"
     if np.isclose(c, 2, rtol=1e-4) or np.isclose(c, 0.5, rtol=1e-4):
         return f"is {c:g} times the expected values: check for a missing or extra factor 2"
-    return f"is {c:.4g} times the expected values: a constant factor is wrong"
+    return f"is {c:.4g} times the expected values, entry by entry: a constant factor is wrong"
 
 
 def _compare(result: CheckResult, what: str, out, ref: np.ndarray, when: str = "",
              variants: tuple[tuple[np.ndarray, str], ...] = (),
              factors: dict[float, str] | None = None,
              shape_hints: dict[tuple, str] | None = None,
+             transposed: str = "it looks transposed",
              dtype=None, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
     """Compare a learner's array with the expected one and explain a mismatch.
 
     ``variants`` are (wrong array, hint) pairs for typical mistakes; ``factors``
     maps a constant ratio (yours / expected) to a hint; ``shape_hints`` maps a
-    wrong shape to a hint.
+    wrong shape to a hint; ``transposed`` is the hint for a 2-d result whose
+    shape is the expected one reversed.
     """
-    where = f"{when[0].upper()}{when[1:]}, " if when else ""
-    if out is None:
-        result.fail(f"{where}{what}: your function returned None; did you forget `return`?")
-        return False
-    try:
-        arr = np.asarray(out)
-    except Exception:  # e.g. ragged lists
-        result.fail(f"{where}{what}: could not turn what your function returned into an array")
-        return False
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        result.fail(f"{where}{what}: expected an array of numbers; got dtype {arr.dtype}")
+    where = _where(when)
+    arr, problem = _as_numbers(out)
+    if arr is None:
+        result.fail(f"{where}{what}: {problem}")
         return False
     if arr.shape != ref.shape:
         hint = (shape_hints or {}).get(arr.shape)
         if hint is None and arr.ndim == 2 and arr.shape == ref.shape[::-1]:
-            hint = "it looks transposed; check which factor of the matrix product is transposed, and their order"
+            hint = transposed
+        elif hint is None and arr.ndim == 0:
+            hint = "yours is one number where an array is expected (did you sum or average it?)"
+        elif hint is None and arr.size == ref.size:
+            hint = "it has the right number of values in another arrangement"
         msg = f"{where}{what} has shape {format_shape(arr.shape)}, expected {format_shape(ref.shape)}"
         result.fail(msg + (f": {hint}" if hint else ""))
         return False
     if not np.all(np.isfinite(arr)):
-        result.fail(f"{where}{what} holds {int(np.sum(~np.isfinite(arr)))} NaN or infinite values, "
-                    f"where every expected value is finite")
+        n_nan, n_inf = int(np.sum(np.isnan(arr))), int(np.sum(np.isinf(arr)))
+        result.fail(f"{where}{what} holds {n_nan + n_inf} NaN or infinite values ({n_nan} NaN, "
+                    f"{n_inf} infinite), where every expected value is finite")
         return False
     a64, r64 = arr.astype(np.float64), ref.astype(np.float64)
     if np.allclose(a64, r64, rtol=rtol, atol=atol):
         if dtype is not None and arr.dtype != np.dtype(dtype):
-            hint = ("it holds booleans: convert them to the input's float dtype" if arr.dtype == bool else
-                    "a NumPy float64 scalar (like np.float64(2) / N or np.sqrt(...) of a number) "
-                    "upcasts a float32 array: use Python floats, or compute from the arrays themselves")
             result.fail(f"{where}{what} has the right values but dtype {arr.dtype}, expected "
-                        f"{np.dtype(dtype)}: {hint}")
+                        f"{np.dtype(dtype)}: {_dtype_hint(out, arr, np.dtype(dtype))}")
             return False
         result.ok(f"{what} is right{' ' + when if when else ''}" + (
             "" if ref.ndim == 0 else f" (shape {format_shape(ref.shape)})"))
@@ -219,7 +643,7 @@ def _compare(result: CheckResult, what: str, out, ref: np.ndarray, when: str = "
             result.fail(f"{where}{what} is not right: {hint}")
             return False
     denom = float(np.sum(r64 * r64))
-    if denom > 0:
+    if denom > 0 and arr.size > 1:
         c = float(np.sum(a64 * r64)) / denom
         if c != 0 and np.allclose(a64, c * r64, rtol=1e-5, atol=atol):
             result.fail(f"{where}{what} {_interpret_factor(c, factors or {})}")
@@ -233,31 +657,132 @@ def _compare(result: CheckResult, what: str, out, ref: np.ndarray, when: str = "
 
 def _compare_number(result: CheckResult, what: str, out, ref: float, when: str = "",
                     factors: dict[float, str] | None = None,
+                    variants: tuple[tuple[float, str], ...] = (),
                     shape_hint: str = "") -> bool:
-    arr = np.asarray(out) if out is not None else None
-    if arr is not None and arr.ndim != 0 and arr.size != 1:
-        result.fail(f"{when[0].upper() + when[1:] + ', ' if when else ''}{what} should be one number; yours has shape "
-                    f"{format_shape(arr.shape)}" + (f": {shape_hint}" if shape_hint else ""))
+    """Compare a learner's number (a loss) with the expected one.
+
+    ``factors`` maps a known ratio (yours / expected, like N for a sum instead
+    of a mean) to a hint; any other ratio is reported as it is, with both
+    values. ``variants`` are (wrong value, hint) pairs for typical mistakes.
+    """
+    where = _where(when)
+    arr, problem = _as_numbers(out)
+    if arr is None:
+        result.fail(f"{where}{what}: {problem}")
         return False
-    if arr is not None and arr.size == 1:
-        arr = arr.reshape(())
-    return _compare(result, what, arr, np.asarray(ref, dtype=np.float64), when, factors=factors)
+    if arr.size != 1:
+        result.fail(f"{where}{what} should be one number; yours has shape {format_shape(arr.shape)}"
+                    + (f": {shape_hint}" if shape_hint else ""))
+        return False
+    value = float(arr.reshape(()))
+    if not np.isfinite(value):
+        result.fail(f"{where}{what} is {value}, where the expected value is finite ({ref:.6g})")
+        return False
+    if np.isclose(value, ref, rtol=1e-6, atol=1e-9):
+        result.ok(f"{what} is right{' ' + when if when else ''}")
+        return True
+    for wrong, hint in variants:
+        if np.isclose(value, wrong, rtol=1e-6, atol=1e-9):
+            result.fail(f"{where}{what} is not right: {hint}")
+            return False
+    ratio = ""
+    if ref != 0:
+        c = value / ref
+        wrong_sign = {-1.0: "has the wrong sign: it is the negative of the expected value"}
+        for known, hint in {**wrong_sign, **(factors or {})}.items():
+            if np.isclose(c, known, rtol=1e-4):
+                result.fail(f"{where}{what} {hint}")
+                return False
+        if value != 0:
+            ratio = f" ({c:.4g} times the expected value)"
+    result.fail(f"{where}{what} is {value:.6g}, expected {ref:.6g}{ratio}")
+    return False
 
 
-def _pair(result: CheckResult, out, n: int, names: str, when: str) -> tuple | None:
+def _unpack(result: CheckResult, out, n: int, names: str, when: str) -> tuple | None:
+    """The ``n`` values a function returned as a tuple (or list), or None after
+    reporting what came instead."""
     if isinstance(out, (tuple, list)) and len(out) == n:
         return tuple(out)
-    kind = type(out).__name__
-    got = ("an " if kind[0] in "aeiou" else "a ") + kind + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
-    result.fail(f"{_cap(when)}, your function should return {n} things, {names}; it returned {got}")
+    if out is None:
+        got = "None; did you forget `return`?"
+    elif isinstance(out, dict):
+        keys = ", ".join(_short(k) for k in list(out)[:4])
+        got = f"a dict (keys {keys or 'none'}): return the values themselves, separated by commas"
+    else:
+        got = _kind(out)
+    result.fail(f"{_where(when)}your function should return {n} things, {names}; it returned {got}")
     return None
+
+
+def _swapped(items: tuple, refs: tuple, names: tuple[str, ...]) -> str:
+    """A sentence when the learner's values are the expected ones in another
+    order (by value, or else by shape when only one order fits), or ""."""
+    arrays = [_as_numbers(v)[0] for v in items]
+    refs = tuple(np.asarray(r, dtype=np.float64) for r in refs)
+    if any(a is None for a in arrays):
+        return ""
+
+    def fits(a: np.ndarray, r: np.ndarray, values: bool) -> bool:
+        if a.shape != r.shape:
+            return False
+        return not values or bool(np.allclose(a.astype(np.float64), r, rtol=1e-4, atol=1e-8))
+
+    identity = tuple(range(len(items)))
+    orders = [o for o in itertools.permutations(identity) if o != identity]
+    expected = ", ".join(names)
+    if not all(fits(a, r, True) for a, r in zip(arrays, refs)):
+        for order in orders:
+            if all(fits(arrays[i], refs[j], True) for i, j in enumerate(order)):
+                got = ", ".join(names[j] for j in order)
+                return (f"your function returned the right values in the wrong order, ({got}); "
+                        f"return them as ({expected})")
+    if not all(fits(a, r, False) for a, r in zip(arrays, refs)):
+        by_shape = [o for o in orders if all(fits(arrays[i], refs[j], False) for i, j in enumerate(o))]
+        if len(by_shape) == 1:
+            got = ", ".join(names[j] for j in by_shape[0])
+            return (f"the shapes suggest your function returned ({got}), in that order; "
+                    f"return them as ({expected})")
+    return ""
+
+
+def _run_check(name: str, fn: Callable, seed: int, timeout: float | None,
+               tests: Callable[[CheckResult, _Learner, int], None]) -> CheckResult:
+    """Run ``tests(result, learner, seed)`` on the learner's function and
+    return the report.
+
+    A safety net: should the check's own code fail on something the learner's
+    function returned, the report says so instead of raising. NumPy's error
+    settings and warning filters of the notebook do not apply to the check's
+    own arithmetic.
+    """
+    timeout = TIMEOUT_SECONDS if timeout is None else timeout
+    check_positive(timeout, "timeout")
+    check_seed(seed)
+    result = CheckResult(name)
+    if not _callable_or_fail(result, fn):
+        return result
+    learner = _Learner(fn, result, float(timeout))
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tests(result, learner, seed)
+    except _Stop:
+        pass
+    except Exception as e:
+        result.fail(f"the check could not make sense of what your function returned ({type(e).__name__}: "
+                    f"{_text(e)}): return NumPy arrays of numbers, in the order the exercise asks for")
+    return result
+
+
+_ELEMENTWISE = "an elementwise function keeps the shape of z; yours looks transposed"
 
 
 # ---------------------------------------------------------------------------
 # activations
 
 
-def check_sigmoid_derivative(fn: Callable, seed: int = 0) -> CheckResult:
+def check_sigmoid_derivative(fn: Callable, seed: int = 0, timeout: float | None = None) -> CheckResult:
     """Check your derivative of the sigmoid, sigma'(z).
 
     Your function: ``f(z) -> sigma'(z)``, elementwise on an array ``z`` of any
@@ -267,44 +792,55 @@ def check_sigmoid_derivative(fn: Callable, seed: int = 0) -> CheckResult:
     Args:
         fn: your function.
         seed: seeds the random test inputs.
+        timeout: seconds your function may run in all (every call together)
+            before the check gives up; None means :data:`TIMEOUT_SECONDS`.
     Returns:
         a CheckResult.
     """
-    result = CheckResult("check_sigmoid_derivative")
-    if not _callable_or_fail(result, fn):
-        return result
+    return _run_check("check_sigmoid_derivative", fn, seed, timeout, _sigmoid_tests)
+
+
+def _sigmoid_mistakes(z: np.ndarray) -> tuple[tuple[np.ndarray, str], ...]:
+    """(wrong values, hint) for the usual mistakes in sigma'(z)."""
+    s = activations.sigmoid(z)
+    return (
+        (s, "these are the values of sigma(z) itself, not of its derivative"),
+        (z * (1 - z), "you applied the formula to z; the derivative is written in terms of sigma(z)"),
+        (1 - s, "these are 1 - sigma(z); one factor of the derivative is missing"),
+        (s * (1 + s), "a sign error: you multiplied sigma(z) by 1 + sigma(z); the second factor is "
+                      "1 - sigma(z)"),
+        (1 - s * s, "1 - sigma(z)^2 has the form of the derivative of tanh; the sigmoid's derivative "
+                    "is sigma(z) times (1 - sigma(z))"),
+    )
+
+
+def _sigmoid_tests(result: CheckResult, learner: _Learner, seed: int) -> None:
     rng = np.random.default_rng(seed)
     cases = [(rng.normal(0, 3, size=(5, 3)), None, "for z of shape (5, 3)"),
              (rng.normal(0, 3, size=7), None, "for z of shape (7,)"),
              (rng.normal(0, 3, size=(4, 2)).astype(np.float32), np.float32, "for float32 z")]
     for z, dtype, when in cases:
-        ok, out = _call(result, fn, {"z": z}, when)
+        ok, out = learner.call({"z": z}, when)
         if not ok:
-            return result
-        s = activations.sigmoid(z)
-        variants = (
-            (s, "these are the values of sigma(z) itself, not of its derivative"),
-            (z * (1 - z), "you applied the formula to z; the derivative is written in terms of sigma(z)"),
-            (1 - s, "these are 1 - sigma(z); one factor of the derivative is missing"),
-        )
+            return
         tol = dict(rtol=1e-5, atol=1e-7) if dtype else {}
         _compare(result, "sigma'(z)", out, activations.sigmoid_derivative(z), when,
-                 variants=variants, dtype=dtype, **tol)
+                 variants=_sigmoid_mistakes(z), transposed=_ELEMENTWISE, dtype=dtype, **tol)
     big = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
-    ok, out = _call(result, fn, {"z": big}, "for large |z|")
+    ok, out = learner.call({"z": big}, "for large |z|")
     if ok:
-        arr = np.asarray(out) if out is not None else None
+        arr, _ = _as_numbers(out)
         if arr is not None and arr.shape == big.shape and not np.all(np.isfinite(arr)):
             result.fail("for z = [-1000, -50, 0, 50, 1000] your values hold NaN or infinity: e^(-z) "
                         "overflows for large negative z. Compute sigma(z) in a form that never takes "
                         "e^ of a large positive number (see the docstring of nnlib.model.activations.sigmoid)")
         else:
             _compare(result, "sigma'(z)", out, activations.sigmoid_derivative(big),
-                     "for z = [-1000, -50, 0, 50, 1000]", atol=1e-12)
-    return result
+                     "for z = [-1000, -50, 0, 50, 1000]", variants=_sigmoid_mistakes(big),
+                     transposed=_ELEMENTWISE, atol=1e-12)
 
 
-def check_relu_derivative(fn: Callable, seed: int = 0) -> CheckResult:
+def check_relu_derivative(fn: Callable, seed: int = 0, timeout: float | None = None) -> CheckResult:
     """Check your derivative of ReLU, relu'(z): 1 where z > 0, else 0.
 
     Your function: ``f(z) -> relu'(z)``, elementwise on an array ``z`` of any
@@ -314,45 +850,49 @@ def check_relu_derivative(fn: Callable, seed: int = 0) -> CheckResult:
     Args:
         fn: your function.
         seed: seeds the random test inputs.
+        timeout: seconds your function may run in all (every call together)
+            before the check gives up; None means :data:`TIMEOUT_SECONDS`.
     Returns:
         a CheckResult.
     """
-    result = CheckResult("check_relu_derivative")
-    if not _callable_or_fail(result, fn):
-        return result
+    return _run_check("check_relu_derivative", fn, seed, timeout, _relu_tests)
+
+
+def _relu_tests(result: CheckResult, learner: _Learner, seed: int) -> None:
     rng = np.random.default_rng(seed)
     z = rng.normal(0, 2, size=(4, 5))
     z[0, :2] = 0.0  # exact zeros, where the derivative is a convention
     zero = z == 0
     for zz, dtype, when in ((z, np.float64, "for z of shape (4, 5)"),
                             (z.astype(np.float32), np.float32, "for float32 z")):
-        ok, out = _call(result, fn, {"z": zz}, when)
+        ok, out = learner.call({"z": zz}, when)
         if not ok:
-            return result
+            return
         ref = activations.relu_derivative(zz)
-        arr = np.asarray(out) if out is not None else None
-        if arr is not None and arr.shape == ref.shape and np.issubdtype(arr.dtype, np.number):
+        arr, _ = _as_numbers(out)
+        if arr is not None and arr.shape == ref.shape:
             if np.allclose(arr[zero], 1) and np.allclose(arr[~zero], ref[~zero]):
-                result.note(f"{_cap(when)}, your derivative is 1 at z = 0, where the book takes 0; either is "
+                result.note(f"{_where(when)}your derivative is 1 at z = 0, where the book takes 0; either is "
                             "a valid choice (ReLU has no derivative there)")
                 ref = ref.copy()
                 ref[zero] = 1
+        other_way = "the derivative is 1 for positive z and 0 for negative z; yours is the other way round"
         variants = (
             (activations.relu(zz), "these are the values of relu(z) itself, not of its derivative"),
-            ((zz < 0).astype(np.float64), "the derivative is 1 for positive z and 0 for negative z; yours is the other way round"),
-            ((zz <= 0).astype(np.float64), "the derivative is 1 for positive z and 0 for negative z; yours is the other way round"),
+            ((zz < 0).astype(np.float64), other_way),
+            ((zz <= 0).astype(np.float64), other_way),
             (np.sign(zz), "negative z give -1 in yours; the slope of ReLU there is 0"),
-            (activations.leaky_relu_derivative(zz), "this is the derivative of leaky ReLU (0.01 for negative z); plain ReLU has slope 0 there"),
+            (activations.leaky_relu_derivative(zz), "this is the derivative of leaky ReLU (0.01 for negative "
+                                                    "z); plain ReLU has slope 0 there"),
         )
-        _compare(result, "relu'(z)", out, ref, when, variants=variants, dtype=dtype)
-    return result
+        _compare(result, "relu'(z)", out, ref, when, variants=variants, transposed=_ELEMENTWISE, dtype=dtype)
 
 
 # ---------------------------------------------------------------------------
 # losses
 
 
-def check_mse_gradient(fn: Callable, seed: int = 0) -> CheckResult:
+def check_mse_gradient(fn: Callable, seed: int = 0, timeout: float | None = None) -> CheckResult:
     """Check your gradient of the mean squared error.
 
     The book's loss is L = (1/N) sum_n sum_k (a_nk - y_nk)^2: the mean over
@@ -366,43 +906,82 @@ def check_mse_gradient(fn: Callable, seed: int = 0) -> CheckResult:
     Args:
         fn: your function.
         seed: seeds the random test inputs.
+        timeout: seconds your function may run in all (every call together)
+            before the check gives up; None means :data:`TIMEOUT_SECONDS`.
     Returns:
         a CheckResult.
     """
-    result = CheckResult("check_mse_gradient")
-    if not _callable_or_fail(result, fn):
-        return result
+    return _run_check("check_mse_gradient", fn, seed, timeout, _mse_tests)
+
+
+def _mse_tests(result: CheckResult, learner: _Learner, seed: int) -> None:
     rng = np.random.default_rng(seed)
     n, k = 5, 3
     a, y = rng.normal(size=(n, k)), rng.normal(size=(n, k))
+    loss_factors = {
+        float(n): f"is {n} times too large (N = {n}): the loss is the mean over the batch, not the sum",
+        1 / k: f"is the mean over all N·K = {n * k} entries; the book's loss sums over the outputs and "
+               "averages over the samples",
+        0.5: "is half the expected loss: the book's loss has no 1/2 in front",
+    }
+    factors = {
+        float(n): f"is off by a factor of the batch size N = {n}: the loss is the mean over "
+                  "the batch, so its gradient carries a factor 1/N",
+        1 / k: f"is {k} times too small: you divided by N·K = {n * k}, the number of entries; the "
+               "book's loss is a mean over the samples but a sum over the K outputs",
+        0.5: "is half the expected gradient: the derivative of a square brings a factor 2 "
+             "(the book's loss has no 1/2 in front)",
+        -1.0: "has the wrong sign: where a > y the loss grows with a, so dL/da must be positive there",
+    }
     for aa, yy, dtype, when in ((a, y, np.float64, f"for a, y of shape ({n}, {k})"),
                                 (a.astype(np.float32), y.astype(np.float32), np.float32, "for float32 a, y")):
-        ok, out = _call(result, fn, {"a": aa, "y": yy}, when)
+        ok, out = learner.call({"a": aa, "y": yy}, when)
         if not ok:
-            return result
+            return
         ref_loss, ref = losses.mse(aa, yy)
         grad = out
-        if isinstance(out, (tuple, list)) and len(out) == 2 and np.ndim(out[0]) == 0:
-            _compare_number(result, "the loss", out[0], ref_loss, when,
-                            factors={float(n): f"is {n} times too large (N = {n}): the loss is the mean "
-                                                "over the batch, not the sum",
-                                     1 / k: f"is the mean over all N·K = {n * k} entries; the book's "
-                                            "loss sums over the outputs and averages over the samples"})
+        if isinstance(out, tuple) and len(out) != 2:
+            result.fail(f"{_where(when)}your function returned {_kind(out)}; return the gradient dL/da "
+                        "alone, or the pair (L, dL/da)")
+            return
+        if isinstance(out, (tuple, list)) and len(out) == 2:  # (L, dL/da); a gradient has N = 5 rows
+            order = _swapped(tuple(out), (ref_loss, ref), ("L", "dL/da"))
+            if order:
+                result.fail(_where(when) + order)
+                return
+            _compare_number(result, "the loss", out[0], ref_loss, when, factors=loss_factors)
             grad = out[1]
-        factors = {
-            float(n): f"is off by a factor of the batch size N = {n}: the loss is the mean over "
-                      "the batch, so its gradient carries a factor 1/N",
-            1 / k: f"is {k} times too small: you divided by N·K = {n * k}, the number of entries; the "
-                   "book's loss is a mean over the samples but a sum over the K outputs",
-            0.5: "is half the expected gradient: the derivative of a square brings a factor 2 "
-                 "(the book's loss has no 1/2 in front)",
-            -1.0: "has the wrong sign: where a > y the loss grows with a, so dL/da must be positive there",
-        }
-        _compare(result, "dL/da", grad, ref, when, factors=factors, dtype=dtype, rtol=1e-5, atol=1e-7)
-    return result
+        _compare(result, "dL/da", grad, ref, when, factors=factors,
+                 transposed="the gradient has the shape of a, one row per sample; yours looks transposed",
+                 dtype=dtype, rtol=1e-5, atol=1e-7)
 
 
-def check_softmax_cross_entropy(fn: Callable, seed: int = 0) -> CheckResult:
+_WRONG_AXIS = ("the probabilities are normalised over the wrong axis: the probabilities of each sample "
+               "(a row of z) must sum to 1, so sum over the classes, axis=1 (with keepdims=True)")
+_WHOLE_ARRAY = ("the probabilities are normalised over the whole array: the probabilities of each sample "
+                "(a row of z) must sum to 1, so sum over the classes, axis=1 (with keepdims=True)")
+
+
+def _softmax_mistakes(z: np.ndarray, y: np.ndarray) -> list[tuple[float, np.ndarray, str]]:
+    """(loss, gradient, hint) of softmax cross-entropy normalised the wrong
+    way: over the batch (axis 0) or over the whole array, each with and
+    without the max trick taken row by row."""
+    n = len(y)
+    rows = np.arange(n)
+    onehot = np.zeros(z.shape)
+    onehot[rows, y] = 1
+    e = np.exp(z - z.max())  # one shift for the whole array: the same probabilities as np.exp(z)
+    shifted = np.exp(z - z.max(axis=1, keepdims=True))
+    mistakes = []
+    for p, hint in ((e / e.sum(axis=0, keepdims=True), _WRONG_AXIS),
+                    (shifted / shifted.sum(axis=0, keepdims=True), _WRONG_AXIS),
+                    (e / e.sum(), _WHOLE_ARRAY),
+                    (shifted / shifted.sum(), _WHOLE_ARRAY)):
+        mistakes.append((float(-np.mean(np.log(p[rows, y]))), (p - onehot) / n, hint))
+    return mistakes
+
+
+def check_softmax_cross_entropy(fn: Callable, seed: int = 0, timeout: float | None = None) -> CheckResult:
     """Check your softmax cross-entropy loss and its gradient.
 
     L = -(1/N) sum_n log softmax(z_n)[y_n], the mean over the batch.
@@ -416,69 +995,67 @@ def check_softmax_cross_entropy(fn: Callable, seed: int = 0) -> CheckResult:
     Args:
         fn: your function.
         seed: seeds the random test inputs.
+        timeout: seconds your function may run in all (every call together)
+            before the check gives up; None means :data:`TIMEOUT_SECONDS`.
     Returns:
         a CheckResult.
     """
-    from ..model.gradcheck import numerical_gradient, relative_error
+    return _run_check("check_softmax_cross_entropy", fn, seed, timeout, _softmax_tests)
 
-    result = CheckResult("check_softmax_cross_entropy")
-    if not _callable_or_fail(result, fn):
-        return result
+
+def _softmax_tests(result: CheckResult, learner: _Learner, seed: int) -> None:
     rng = np.random.default_rng(seed)
     n, k = 4, 3
     z = rng.normal(0, 2, size=(n, k))
     y = rng.integers(0, k, size=n)
+    what = "the loss and the gradient dL/dz"
     when = f"for z of shape ({n}, {k})"
-    ok, out = _call(result, fn, {"z": z, "y": y}, when)
+    ok, out = learner.call({"z": z, "y": y}, when)
     if not ok:
-        return result
-    pair = _pair(result, out, 2, "the loss and the gradient dL/dz", when)
+        return
+    pair = _unpack(result, out, 2, what, when)
     if pair is None:
-        return result
-    loss, grad = pair
+        return
     ref_loss, ref = losses.softmax_cross_entropy(z, y)
+    order = _swapped(pair, (ref_loss, ref), ("L", "dL/dz"))
+    if order:
+        result.fail(_where(when) + order)
+        return
+    loss, grad = pair
+    mistakes = _softmax_mistakes(z, y)
     loss_ok = _compare_number(
         result, "the loss", loss, ref_loss, when,
         factors={float(n): f"is {n} times too large (N = {n}): take the mean over the batch, not the sum",
                  -1.0: "has the wrong sign: the loss is minus the log-probability of the right class, "
-                       "so it is never negative"},
+                       "so it is never negative",
+                 1 / np.log(10): "is ln(10) = 2.303 times too small: use the natural logarithm np.log, "
+                                 "not np.log10",
+                 1 / np.log(2): "is 1/ln(2) = 1.443 times too large: use the natural logarithm np.log, "
+                                "not np.log2"},
+        variants=tuple((value, hint) for value, _, hint in mistakes),
         shape_hint="these look like the per-sample losses; the loss is their mean")
     p = activations.softmax(z)
     grad_factors = {float(n): f"is off by a factor of the batch size N = {n}: the loss is the mean "
                               "over the batch, so its gradient carries a factor 1/N",
                     -1.0: "has the wrong sign: raising the right class's logit must lower the loss"}
+    transposed = "the gradient has the shape of z, one row per sample; yours looks transposed"
     _compare(result, "dL/dz", grad, ref, when,
              variants=((p / n, "you returned the probabilities (divided by N); the one-hot targets are "
                                "missing from the gradient"),
                        (p, "you returned the probabilities; the one-hot targets are missing from the "
-                           "gradient, and so is the factor 1/N")),
-             factors=grad_factors)
-    if loss_ok:
-        def own_loss() -> float:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return float(np.asarray(fn(zc.copy(), y.copy())[0]))
-        zc = z.copy()
-        try:
-            numeric = numerical_gradient(own_loss, zc)
-            g = np.asarray(grad, dtype=np.float64)
-            err = relative_error(g, numeric) if g.shape == numeric.shape else np.inf
-        except Exception:
-            err = np.inf
-        if err < 1e-6:
-            result.ok(f"your gradient agrees with finite differences of your loss "
-                      f"(relative error below 1e-6)")
-        else:
-            result.fail("your gradient does not match finite differences of your own loss: "
-                        "the loss and its gradient disagree")
+                           "gradient, and so is the factor 1/N"))
+             + tuple((g, hint) for _, g, hint in mistakes),
+             factors=grad_factors, transposed=transposed)
+    g, _ = _as_numbers(grad)
+    if loss_ok and g is not None and g.shape == z.shape:
+        _finite_differences(result, learner, z, y, g)
     big = z + 1000  # the same probabilities as z, but e^z overflows
-    ok, out = _call(result, fn, {"z": big, "y": y}, "for large logits (z + 1000)")
+    ok, out = learner.call({"z": big, "y": y}, "for large logits (z + 1000)")
     if ok:
-        pair = _pair(result, out, 2, "the loss and the gradient dL/dz", "for large logits")
+        pair = _unpack(result, out, 2, what, "for large logits")
         if pair is not None:
-            finite = all(np.all(np.isfinite(np.asarray(v, dtype=np.float64)))
-                         for v in pair if v is not None and np.asarray(v).dtype != object)
-            if not finite:
+            arrays = [_as_numbers(v)[0] for v in pair]
+            if all(a is not None for a in arrays) and not all(np.all(np.isfinite(a)) for a in arrays):
                 result.fail("for large logits (z + 1000) you get NaN or infinity: e^1000 "
                             "overflows. Subtracting each row's largest logit before exponentiating "
                             "changes nothing mathematically and keeps every e^(...) at most 1 "
@@ -486,22 +1063,54 @@ def check_softmax_cross_entropy(fn: Callable, seed: int = 0) -> CheckResult:
             else:
                 ref_loss, ref = losses.softmax_cross_entropy(big, y)
                 _compare_number(result, "the loss", pair[0], ref_loss, "for large logits")
-                _compare(result, "dL/dz", pair[1], ref, "for large logits")
+                _compare(result, "dL/dz", pair[1], ref, "for large logits", transposed=transposed)
     z32 = z.astype(np.float32)
-    ok, out = _call(result, fn, {"z": z32, "y": y}, "for float32 z")
+    ok, out = learner.call({"z": z32, "y": y}, "for float32 z")
     if ok:
-        pair = _pair(result, out, 2, "the loss and the gradient dL/dz", "for float32 z")
+        pair = _unpack(result, out, 2, what, "for float32 z")
         if pair is not None:
             _compare(result, "dL/dz", pair[1], losses.softmax_cross_entropy(z32, y)[1],
-                     "for float32 z", factors=grad_factors, dtype=np.float32, rtol=1e-4, atol=1e-6)
-    return result
+                     "for float32 z", factors=grad_factors, transposed=transposed,
+                     dtype=np.float32, rtol=1e-4, atol=1e-6)
+
+
+def _finite_differences(result: CheckResult, learner: _Learner, z: np.ndarray, y: np.ndarray,
+                        grad: np.ndarray) -> None:
+    """Compare the learner's gradient with finite differences of the learner's own loss."""
+    from ..model.gradcheck import numerical_gradient, relative_error
+
+    zc = z.copy()
+    when = "for finite differences of your loss (z changed by ±1e-5)"
+
+    def own_loss() -> float:
+        ok, out = learner.call({"z": zc, "y": y}, when, notes=False)
+        if not ok:
+            raise _Stop  # reported by learner.call
+        first = out[0] if isinstance(out, (tuple, list)) and len(out) == 2 else None
+        value, _ = _as_numbers(first)
+        if value is None or value.size != 1:
+            raise ValueError("not one number")
+        return float(value.reshape(()))
+
+    try:
+        numeric = numerical_gradient(own_loss, zc)
+    except ValueError:
+        result.fail(f"{_where(when)}your function did not return (one number, an array): the loss and "
+                    "its gradient cannot be compared")
+        return
+    if relative_error(grad.astype(np.float64), numeric) < 1e-6:
+        result.ok("your gradient agrees with finite differences of your loss "
+                  "(relative error below 1e-6)")
+    else:
+        result.fail("your gradient does not match finite differences of your own loss: "
+                    "the loss and its gradient disagree")
 
 
 # ---------------------------------------------------------------------------
 # layers
 
 
-def check_dense_backward(fn: Callable, seed: int = 0) -> CheckResult:
+def check_dense_backward(fn: Callable, seed: int = 0, timeout: float | None = None) -> CheckResult:
     """Check your backward pass of a dense layer z = x W + b.
 
     Your function: ``f(dz, x, W) -> (dx, dW, db)`` where ``dz`` = dL/dz has
@@ -514,37 +1123,50 @@ def check_dense_backward(fn: Callable, seed: int = 0) -> CheckResult:
     Args:
         fn: your function.
         seed: seeds the random test inputs.
+        timeout: seconds your function may run in all (every call together)
+            before the check gives up; None means :data:`TIMEOUT_SECONDS`.
     Returns:
         a CheckResult.
     """
-    result = CheckResult("check_dense_backward")
-    if not _callable_or_fail(result, fn):
-        return result
+    return _run_check("check_dense_backward", fn, seed, timeout, _dense_tests)
+
+
+def _dense_tests(result: CheckResult, learner: _Learner, seed: int) -> None:
     rng = np.random.default_rng(seed)
     n, n_in, n_out = 4, 3, 2  # all different, so a transposed result shows in its shape
     x = rng.normal(size=(n, n_in))
     W = rng.normal(size=(n_in, n_out))
     dz = rng.normal(size=(n, n_out)) / n
+    expect = (f"dx of shape {format_shape((n, n_in))}, dW of shape {format_shape((n_in, n_out))}, "
+              f"db of shape {format_shape((n_out,))}")
+    transposed = "it looks transposed; check which factor of the matrix product is transposed, and their order"
     for dzz, xx, WW, dtype, when in ((dz, x, W, np.float64, f"for N = {n}, n_in = {n_in}, n_out = {n_out}"),
                                      (dz.astype(np.float32), x.astype(np.float32), W.astype(np.float32),
                                       np.float32, "for float32 inputs")):
-        ok, out = _call(result, fn, {"dz": dzz, "x": xx, "W": WW}, when)
+        ok, out = learner.call({"dz": dzz, "x": xx, "W": WW}, when, expect=expect)
         if not ok:
-            return result
-        triple = _pair(result, out, 3, "dx, dW and db", when)
+            return
+        triple = _unpack(result, out, 3, "dx, dW and db", when)
         if triple is None:
-            return result
+            return
+        refs = layers.dense_backward(dzz, layers.DenseCache(xx, WW))
+        order = _swapped(triple, refs, ("dx", "dW", "db"))
+        if order:
+            result.fail(_where(when) + order)
+            return
         dx, dW, db = triple
-        rdx, rdW, rdb = layers.dense_backward(dzz, layers.DenseCache(xx, WW))
+        rdx, rdW, rdb = refs
         tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else {}
         batch = {float(n): f"is off by a factor of the batch size N = {n}: dz already holds the 1/N "
                            "of the mean loss, so do not divide (or multiply) by N again",
                  1 / n: f"is off by a factor of the batch size N = {n}: dz already holds the 1/N "
                         "of the mean loss, so do not divide (or multiply) by N again"}
-        _compare(result, "your gradient for x", dx, rdx, when, factors=batch, dtype=dtype, **tol)
-        _compare(result, "your gradient for W", dW, rdW, when, factors=batch, dtype=dtype, **tol)
+        _compare(result, "your gradient for x", dx, rdx, when, factors=batch, transposed=transposed,
+                 dtype=dtype, **tol)
+        _compare(result, "your gradient for W", dW, rdW, when, factors=batch, transposed=transposed,
+                 dtype=dtype, **tol)
         _compare(result, "your gradient for b", db, rdb, when, factors={
-            1 / n: f"is the mean of dz over the batch; sum it instead (dz already holds the 1/N "
+            1 / n: "is the mean of dz over the batch; sum it instead (dz already holds the 1/N "
                    "of the mean loss)",
             float(n): batch[float(n)]},
             shape_hints={
@@ -552,7 +1174,6 @@ def check_dense_backward(fn: Callable, seed: int = 0) -> CheckResult:
                 (n,): "you summed over the outputs (axis 1); sum over the batch (axis 0) instead",
                 (1, n_out): "keep it one-dimensional, shape (n_out,), like b itself",
             }, dtype=dtype, **tol)
-    return result
 
 
 # ---------------------------------------------------------------------------
@@ -574,34 +1195,39 @@ def _adam_reference(
     return p_new, m_new, s_new
 
 
-def check_adam_step(fn: Callable, seed: int = 0) -> CheckResult:
+def check_adam_step(fn: Callable, seed: int = 0, timeout: float | None = None) -> CheckResult:
     """Check your Adam update (Kingma & Ba, 2015) for one parameter array.
 
     Your function: ``f(p, g, m, s, t, lr=0.001, beta1=0.9, beta2=0.999,
     eps=1e-8) -> (p_new, m_new, s_new)`` where ``p`` is the parameter,
     ``g`` its gradient, ``m`` and ``s`` the running averages of the
-    gradients and of their squares (zeros before the first step), and ``t``
-    the number of this step, counting from 1. ``m_new`` and ``s_new`` are the
-    raw running averages (not bias-corrected): the next step continues from
-    them. Updating the arrays in place and returning them is fine. The check
-    runs three steps from zeros, then one step with other hyperparameters
-    (passed by keyword) from a later state.
+    gradients and of their squares (the first and second moments, zeros
+    before the first step), and ``t`` the number of this step, counting
+    from 1. ``m_new`` and ``s_new`` are the raw running averages (not
+    bias-corrected): the next step continues from them. Updating the arrays
+    in place and returning them is fine. The check runs three steps from
+    zeros, then one step with other hyperparameters (passed by keyword) from
+    a later state.
 
     Args:
         fn: your function.
         seed: seeds the random test inputs.
+        timeout: seconds your function may run in all (every call together)
+            before the check gives up; None means :data:`TIMEOUT_SECONDS`.
     Returns:
         a CheckResult.
     """
-    result = CheckResult("check_adam_step")
-    if not _callable_or_fail(result, fn):
-        return result
+    return _run_check("check_adam_step", fn, seed, timeout, _adam_tests)
+
+
+def _adam_tests(result: CheckResult, learner: _Learner, seed: int) -> None:
     rng = np.random.default_rng(seed)
     shape = (3, 2)
     p = rng.normal(size=shape)
     m, s = np.zeros(shape), np.zeros(shape)
     runs = [dict(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8, t=t) for t in (1, 2, 3)]
     runs.append(dict(lr=0.1, beta1=0.8, beta2=0.99, eps=1e-3, t=5))
+    transposed = "p, m and s keep the shape of the parameter p; yours looks transposed"
     for i, hp in enumerate(runs):
         g = rng.normal(size=shape)
         if i == 3:  # a later state, other hyperparameters
@@ -609,23 +1235,27 @@ def check_adam_step(fn: Callable, seed: int = 0) -> CheckResult:
         t = hp["t"]
         kw = {key: hp[key] for key in ("lr", "beta1", "beta2", "eps")}
         when = f"at step t = {t}" + (" with lr=0.1, beta1=0.8, beta2=0.99, eps=1e-3" if i == 3 else "")
-        ok, out = _call(result, fn, {"p": p, "g": g, "m": m, "s": s, "t": t, "__kw__": kw}, when,
-                        may_change_inputs=True)
+        ok, out = learner.call({"p": p, "g": g, "m": m, "s": s, "t": t}, when, kw=kw,
+                               may_change_inputs=True)
         if not ok:
-            return result
-        triple = _pair(result, out, 3, "the new p, m and s", when)
+            return
+        triple = _unpack(result, out, 3, "the new p, m and s", when)
         if triple is None:
-            return result
+            return
         rp, rm, rs = _adam_reference(p, g, m, s, **hp)
+        order = _swapped(triple, (rp, rm, rs), ("p", "m", "s"))
+        if order:
+            result.fail(_where(when) + order)
+            return
         lr, b1, b2, eps = kw["lr"], kw["beta1"], kw["beta2"], kw["eps"]
         mh, sh = rm / (1 - b1**t), rs / (1 - b2**t)
-        m_ok = _compare(result, "m", triple[1], rm, when, variants=(
+        m_ok = _compare(result, "m", triple[1], rm, when, transposed=transposed, variants=(
             (b1 * g + (1 - b1) * m, "the weights are swapped: m keeps beta1 of its old value and adds "
                                     "(1 - beta1) of the gradient"),
             (mh, "you returned the bias-corrected m-hat; return the raw average m, which the next step "
                  "continues from"),
             (g, "m is just the gradient: it should be a running average of the gradients")))
-        s_ok = _compare(result, "s", triple[2], rs, when, variants=(
+        s_ok = _compare(result, "s", triple[2], rs, when, transposed=transposed, variants=(
             (b2 * s + (1 - b2) * g, "s averages the squared gradients g^2, not g"),
             (b2 * g * g + (1 - b2) * s, "the weights are swapped: s keeps beta2 of its old value and "
                                         "adds (1 - beta2) of g^2"),
@@ -645,15 +1275,15 @@ def check_adam_step(fn: Callable, seed: int = 0) -> CheckResult:
             d = _adam_reference(p, g, m, s, t, 0.001, 0.9, 0.999, 1e-8)[0]
             step_wrong.append((d, "this is the step with the default hyperparameters: use the lr, beta1, "
                                   "beta2 and eps your function is given"))
-        _compare(result, "the new p", triple[0], rp, when, variants=tuple(step_wrong))
+        _compare(result, "the new p", triple[0], rp, when, variants=tuple(step_wrong), transposed=transposed)
         if not (m_ok and s_ok):
-            return result
+            return
         p, m, s = rp, rm, rs  # continue from the right state whatever the learner returned
-    return result
 
 
 __all__ = [
     "CheckResult",
+    "TIMEOUT_SECONDS",
     "check_sigmoid_derivative",
     "check_relu_derivative",
     "check_mse_gradient",

@@ -38,17 +38,17 @@ def softmax_ce(z, y, max_trick=True, mean=True, scale_grad=True):
     return (loss / n if mean else loss), (g / n if scale_grad else g)
 
 
-def adam(p, g, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, correct=True, t_offset=0,
+def adam(p, g, m, s, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, correct=True, t_offset=0,
          eps_inside=False, sign=1, defaults=False):
     if defaults:
         lr, beta1, beta2, eps = 0.001, 0.9, 0.999, 1e-8
     m = beta1 * m + (1 - beta1) * g
-    v = beta2 * v + (1 - beta2) * g * g
+    s = beta2 * s + (1 - beta2) * g * g
     t = t + t_offset
     mh = m / (1 - beta1**t) if correct else m
-    vh = v / (1 - beta2**t) if correct else v
-    step = lr * mh / (np.sqrt(vh + eps) if eps_inside else np.sqrt(vh) + eps)
-    return p - sign * step, m, v
+    sh = s / (1 - beta2**t) if correct else s
+    step = lr * mh / (np.sqrt(sh + eps) if eps_inside else np.sqrt(sh) + eps)
+    return p - sign * step, m, s
 
 
 def failures(result):
@@ -204,20 +204,20 @@ def test_adam_hints():
     assert_hint(checks.check_adam_step(lambda *a, **k: adam(*a, **k, t_offset=1)), "t + 1")
     assert_hint(checks.check_adam_step(lambda *a, **k: adam(*a, **k, defaults=True)), "default hyperparameters")
 
-    def v_of_g(p, g, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
-        p2, m2, _ = adam(p, g, m, v, t, lr, beta1, beta2, eps)
-        return p2, m2, beta2 * v + (1 - beta2) * g
+    def s_of_g(p, g, m, s, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+        p2, m2, _ = adam(p, g, m, s, t, lr, beta1, beta2, eps)
+        return p2, m2, beta2 * s + (1 - beta2) * g
 
-    assert_hint(checks.check_adam_step(v_of_g), "squared gradients")
+    assert_hint(checks.check_adam_step(s_of_g), "squared gradients")
 
-    def returns_m_hat(p, g, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
-        p2, m2, v2 = adam(p, g, m, v, t, lr, beta1, beta2, eps)
-        return p2, m2 / (1 - beta1**t), v2
+    def returns_m_hat(p, g, m, s, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+        p2, m2, s2 = adam(p, g, m, s, t, lr, beta1, beta2, eps)
+        return p2, m2 / (1 - beta1**t), s2
 
     assert_hint(checks.check_adam_step(returns_m_hat), "bias-corrected m-hat")
 
-    def t_from_zero(p, g, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
-        return adam(p, g, m, v, t - 1, lr, beta1, beta2, eps)  # divides by 1 - beta^0 = 0
+    def t_from_zero(p, g, m, s, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+        return adam(p, g, m, s, t - 1, lr, beta1, beta2, eps)  # divides by 1 - beta^0 = 0
 
     r = checks.check_adam_step(t_from_zero)
     assert not r.passed and any("nan or infinite" in m.lower() for m in failures(r)), str(r)
@@ -229,11 +229,11 @@ def test_adam_check_agrees_with_the_optimizer_over_steps():
     p = rng.normal(size=(3, 2))
     opt = optimizers.Adam(lr=0.01)
     params = {"p": p.copy()}
-    mine, m, v = p.copy(), np.zeros_like(p), np.zeros_like(p)
+    mine, m, s = p.copy(), np.zeros_like(p), np.zeros_like(p)
     for t in (1, 2, 3):
         g = rng.normal(size=p.shape)
         opt.step(params, {"p": g})
-        mine, m, v = adam(mine, g, m, v, t, lr=0.01)
+        mine, m, s = adam(mine, g, m, s, t, lr=0.01)
     np.testing.assert_allclose(mine, params["p"], rtol=1e-12)
 
 
@@ -245,9 +245,9 @@ def test_an_answer_from_nnlibs_own_adam_passes():
     t = 5 that a fresh Adam cannot reach, so it uses the formula."""
     made = []  # the Adam made at t = 1 and used for t = 1, 2, 3
 
-    def via_nnlib(p, g, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+    def via_nnlib(p, g, m, s, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
         if t > 3:
-            return adam(p, g, m, v, t, lr, beta1, beta2, eps)
+            return adam(p, g, m, s, t, lr, beta1, beta2, eps)
         if t == 1:
             made.append(optimizers.Adam(lr=lr, beta1=beta1, beta2=beta2, eps=eps))
         opt = made[-1]
@@ -259,7 +259,7 @@ def test_an_answer_from_nnlibs_own_adam_passes():
     assert result.passed, str(result)
     assert len(made) == 1 and made[0].t == 3
     passed = [m for m in result.messages if m.startswith(checks.PASS)]
-    assert sum("at step t = 3" in m for m in passed) == 3, str(result)  # m, v and p
+    assert sum("at step t = 3" in m for m in passed) == 3, str(result)  # m, s and p
 
 
 # ---------------------------------------------------------------------------

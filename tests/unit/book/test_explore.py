@@ -223,6 +223,31 @@ def test_diverging_setting_shows_a_message_image():
     assert panel.png[(1,)] != panel.png[(0,)]
 
 
+def growing_run(lr):
+    """Real nnlib training whose loss grows by orders of magnitude but stays
+    finite (ReLU softmax, inputs x100, full batch): at lr=1e6 train stops it in
+    epoch 2 because the loss grew more than a million times."""
+    from nnlib.data import moons
+
+    X, y = moons(n=200, noise=0.1, seed=0)
+    net = MLP([2, 16, 2], activation="relu", loss="softmax_cross_entropy", seed=0)
+    history = train(net, X * 100, y, lr=lr, epochs=20, batch_size=200, progress=False)
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot(history.loss)
+    return fig
+
+
+def test_a_loss_that_grew_shows_the_same_message_image_as_nan():
+    panel = explore(growing_run, {"lr": [1e-3, 1e6]})
+    assert list(panel.messages) == [(1,)]
+    message = panel.messages[(1,)]
+    assert message.startswith("the loss grew from ") and "in epoch 2, more than a million times as large" in message
+    assert "the learning rate 1e+06 is too large" in message and message.endswith("(lr=1e+06)")
+    assert png_size(panel.png[(1,)]) == png_size(panel.png[(0,)])
+    nan_panel = explore(diverging_run, {"lr": [0.01, 50.0]})  # the way NaN and inf are shown
+    assert set(panel.messages) == set(nan_panel.messages)
+
+
 def test_floating_point_error_shows_a_message():
     def overflow(lr):
         if lr > 1:

@@ -218,6 +218,27 @@ def test_plot_history_without_validation_and_errors():
         plots.plot_history(make_history(), axes=[ax])
 
 
+def test_plot_histories_marks_a_run_stopped_for_growth_at_its_last_loss():
+    """A run whose loss grew a million-fold (train stops it with
+    TrainingDiverged) ends with an x at the loss that was caught, like a run
+    that reached NaN or infinity ends with an x at its last finite loss."""
+    from nnlib import TrainingDiverged, train
+    from nnlib.data import moons
+
+    X, y = moons(n=200, noise=0.1, seed=0)
+    net = MLP([2, 16, 2], activation="relu", loss="softmax_cross_entropy", seed=0)
+    with pytest.raises(TrainingDiverged) as err:
+        train(net, X * 100, y, lr=1e6, epochs=20, batch_size=200, progress=False)
+    grown = err.value.history
+    assert grown.diverged and grown.epochs == err.value.epoch == 2
+    fig = plots.plot_histories({"lr = 1e6": grown, "fine": make_history(4)})
+    (ax,) = fig.axes
+    crosses = [ln for ln in ax.get_lines() if ln.get_marker() == "x"]
+    assert len(crosses) == 1
+    assert list(crosses[0].get_xdata()) == [2] and list(crosses[0].get_ydata()) == [grown.loss[-1]]
+    assert ax.get_ylim()[1] >= grown.loss[-1]  # the log axis reaches the blown-up loss
+
+
 def test_plot_histories_compares_runs():
     runs = {"SGD": make_history(offset=0.1), "Adam": make_history(4)}
     runs["Adam"].diverged = True

@@ -3,12 +3,14 @@ history, validation, schedules, callbacks, divergence, float32 and bad input."""
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
 import pytest
 
 import nnlib
+import nnlib.model.train
 from nnlib import MLP, History, TrainingDiverged, train
 from nnlib.model import optimizers as O
 
@@ -215,9 +217,12 @@ def test_progress_bar_runs(xor_data, capsys):
 # ------------------------------------------------------------ divergence
 
 
-def test_divergence_raises_with_epoch_history_and_no_warning():
+def test_divergence_raises_with_epoch_history_and_no_warning(monkeypatch):
     """Linear regression with SGD diverges geometrically when lr is far above
-    2 / (largest curvature): here the loss overflows after a few dozen epochs."""
+    2 / (largest curvature): here the loss overflows after a few dozen epochs.
+    The test of growth (tests/unit/model/test_divergence.py) would stop it in
+    epoch 2; it is switched off here to reach the overflow."""
+    monkeypatch.setattr(nnlib.model.train, "DIVERGENCE_FACTOR", math.inf)
     rng = np.random.default_rng(0)
     X = rng.standard_normal((32, 3)) * 10
     y = X.sum(axis=1, keepdims=True) * 100

@@ -6,5 +6,4 @@
 * ``probe``: per-layer activations and gradients, for the initialization chapter
 * ``xor_by_hand``: the XOR chapter's nine hand-derived derivatives, one scalar at a time
 * ``surfaces``: 2-D loss surfaces (bowl, Rosenbrock) and optimizer paths on them
-* ``glue``: MyST-NB's ``glue`` for the book build, and a stand-in where it is not installed
 """

@@ -32,7 +32,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 STATE_RE = re.compile(r'<script type="application/vnd\.jupyter\.widget-state\+json">(.*?)</script>', re.S)
 VIEW_RE = re.compile(r'<script type="application/vnd\.jupyter\.widget-view\+json">(.*?)</script>', re.S)
@@ -178,29 +177,6 @@ def image_bytes(m: dict) -> bytes:
 
 # ---------------------------------------------------------------------------
 # the browser
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        pytest.skip("the playwright Python package is not installed (pip install -r requirements.txt)")
-    if not CHROMIUM.exists():
-        # The test's own set-up: install Debian's Chromium (needs root + apt-get).
-        subprocess.run(["bash", str(ROOT / "tools" / "browser_deps.sh")], cwd=ROOT)
-    if not CHROMIUM.exists():
-        pytest.skip(f"no browser: {CHROMIUM} is missing and tools/browser_deps.sh could not install it "
-                    "(it needs root and apt-get)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -25,9 +25,9 @@ b. **No solution's code sits in a fenced block.** A solution that computes
    ``{solution}`` directive, or in a markdown cell between ``solution-start``
    and ``solution-end``, is code the build never runs.
 
-c. **Numbers that come from a run are glued, not typed.** In the markdown
+c. **Numbers that come from a run are computed, not typed.** In the markdown
    prose, with math (``$...$``, ``$$...$$``), inline code and roles
-   (``{glue:text}`...```, ``{term}`...``` and the like), fenced blocks,
+   (``{eval}`...```, ``{term}`...``` and the like), fenced blocks,
    directive options and link targets removed, a *result-like* number is
 
    - a decimal with at least two significant digits, leading and trailing
@@ -36,7 +36,7 @@ c. **Numbers that come from a run are glued, not typed.** In the markdown
    - a percentage (``97%``, ``97.5 %``).
 
    Such a number is a *typed result* when a text output of the same
-   notebook (printed text, a repr, a glued value) shows a number that
+   notebook (printed text, a repr, an ``{eval}`` result) shows a number that
    rounds to it at the precision it is written with (``0.45`` matches an
    output ``0.4512``; ``97.5%`` matches ``97.53%`` or ``0.9753``), and it is
    not a *setting*: a decimal whose value also appears as a numeric literal
@@ -45,8 +45,8 @@ c. **Numbers that come from a run are glued, not typed.** In the markdown
    fraction, strictly between 0 and 1, is a float literal of the code
    (``20%`` with ``dropout=0.2``; ``100%`` is never excused by a ``1``). A
    typed result fails the test, naming
-   the notebook, the number and its sentence: glue it instead
-   (``glue("ch05_x", x, display=False)`` and ``{glue:text}`ch05_x:.2f```).
+   the notebook, the number and its sentence: compute it instead
+   (``{eval}`f"{x:.2f}"``` for a variable ``x`` of a code cell above).
 
    Integers are not checked (epoch counts, layer sizes and sample counts are
    almost always settings, and a rule for them would flag every "28 by 28");
@@ -54,12 +54,17 @@ c. **Numbers that come from a run are glued, not typed.** In the markdown
    worked examples. So this is a floor, not the whole rule: the prose review
    of each chapter still checks "after N epochs" and "about N times".
 
-d. **Every glued number can be pasted.** A ``{glue:text}`key:.3f``` role
-   needs a value glued under ``key`` in the same notebook, stored as a plain
-   number: myst-nb formats the stored text/plain, and ``np.float64(0.77)``
-   (what ``glue`` stores for a NumPy scalar) cannot be formatted, which only
-   the minutes-long warnings-as-errors build would report. Glue
-   ``float(x)`` or ``int(n)``.
+d. **Every ``{eval}`` can be evaluated where it stands, and was.** The book
+   build runs each chapter inline (the notebook's metadata sets MyST-NB's
+   ``execution_mode: inline``) and evaluates an ``{eval}`expr``` when it
+   reaches its markdown cell, after the code cells above and before the ones
+   below. So every name the expression reads must be assigned by a code cell
+   above it (or be a builtin): a name assigned only further down fails, but
+   only in the minutes-long build. Every expression also needs a stored result
+   (``tools/execute_notebooks.py`` stores them in the markdown cell's
+   ``user_expressions``, which JupyterLab shows), with status "ok" and a plain
+   text: not ``np.float64(0.77)`` or ``array([...])``, which a page would show
+   as written; format it (``f"{x:.2f}"``) or convert it (``float(x)``).
 
 e. **Every term and citation exists.** Each ``{term}`...``` names an entry
    of book/glossary.md (compared in lower case, as Sphinx does) and each
@@ -112,8 +117,8 @@ def _text(value) -> str:
 
 
 def text_outputs(cell: dict) -> list[str]:
-    """The text a code cell shows or glues: printed text, and the text/plain
-    of results, displays and glued values (stored under a scrapbook prefix)."""
+    """The text a code cell shows: printed text, and the text/plain of results
+    and displays (and, in older notebooks, of glued values, under a scrapbook prefix)."""
     texts = []
     for out in cell.get("outputs", []):
         if out.get("output_type") == "stream":
@@ -134,8 +139,9 @@ def has_image(cell: dict) -> bool:
 
 
 def parse_code(src: str) -> ast.Module | None:
-    """The cell's code as an AST; IPython magics and shell lines are blanked. None if it does not parse."""
-    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in src.splitlines()]
+    """The cell's code as an AST; IPython magics and shell lines become ``pass``. None if it does not parse."""
+    lines = [line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
+             for line in src.splitlines()]
     try:
         return ast.parse("\n".join(lines))
     except SyntaxError:
@@ -374,7 +380,8 @@ def _sentence(text: str, offset: int) -> str:
 def typed_results(path: Path) -> list[str]:
     """One message per result-like number typed in the prose that an output shows."""
     cells = load(path)["cells"]
-    outputs = output_numbers([t for c in cells if c["cell_type"] == "code" for t in text_outputs(c)])
+    outputs = output_numbers([t for c in cells if c["cell_type"] == "code" for t in text_outputs(c)]
+                             + [value for c in cells for value in eval_results(c).values()])
     settings = code_literals(cells)
     problems = []
     for i, cell in enumerate(cells):
@@ -384,57 +391,85 @@ def typed_results(path: Path) -> list[str]:
         for number in prose_numbers(md):
             if _matches(number, outputs) and not _is_setting(number, settings):
                 problems.append(
-                    f"{label(path)}, cell {i}: {number[0]!r} is typed but printed by a cell; glue it. "
+                    f"{label(path)}, cell {i}: {number[0]!r} is typed but printed by a cell; compute it with {{eval}}. "
                     f"Sentence: {_sentence(md, number[4])!r}"
                 )
     return problems
 
 
 # ---------------------------------------------------------------------------
-# d. every glued number can be pasted
+# d. every {eval} can be evaluated where it stands, and was
 
-GLUE_ROLE_RE = re.compile(r"\{glue:text\}`([^`]+)`")
-NUMERIC_FORMATS = set("bcdoxXeEfFgGn%")
-
-
-def glued_values(cells: list[dict]) -> dict[str, str]:
-    """The text/plain of every value the notebook glues, by key."""
-    values = {}
-    for cell in cells:
-        for out in cell.get("outputs", []):
-            scrap = (out.get("metadata") or {}).get("scrapbook")
-            if scrap:
-                data = out.get("data", {})
-                values[scrap["name"]] = _text(data.get(scrap.get("mime_prefix", "") + "text/plain",
-                                                       data.get("text/plain", "")))
-    return values
+EVAL_ROLE_RE = re.compile(r"\{eval\}`([^`]+)`")
+NOT_PLAIN_RE = re.compile(r"^(np\.\w+\(|array\(|<)|\n")
 
 
-def unpastable_glue(path: Path) -> list[str]:
-    """One message per {glue:text} role whose key is missing or whose number cannot be formatted."""
-    cells = load(path)["cells"]
-    values = glued_values(cells)
+def eval_results(cell: dict) -> dict[str, str]:
+    """The stored text/plain result of each {eval} expression of a markdown cell (status ok only)."""
+    return {item["expression"]: _text(item["result"]["data"].get("text/plain", ""))
+            for item in cell.get("metadata", {}).get("user_expressions", [])
+            if item.get("result", {}).get("status") == "ok"}
+
+
+def assigned_names(code: str) -> set[str] | None:
+    """The names a code cell binds (assignments, imports, defs, loop targets), or None if it does not parse."""
+    tree = parse_code(code)
+    if tree is None:
+        return None
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+    return names
+
+
+def read_names(expression: str) -> set[str] | None:
+    """The names an expression reads, builtins left out; None if it is not a Python expression."""
+    import builtins
+
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except SyntaxError:
+        return None
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - set(dir(builtins))
+
+
+def unevaluable_expressions(path: Path) -> list[str]:
+    """One message per {eval} that reads a name no code cell above assigns, or has no plain stored result."""
+    nb = load(path)
     problems = []
-    for i, cell in enumerate(cells):
+    uses_eval = False
+    known: set[str] = set()
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] == "code":
+            known |= assigned_names(source(cell)) or set()
+            continue
         if cell["cell_type"] != "markdown":
             continue
-        for m in GLUE_ROLE_RE.finditer(source(cell)):
-            if "::" in m.group(1):  # glued in another notebook: not checked here
+        stored = eval_results(cell)
+        for expr in dict.fromkeys(EVAL_ROLE_RE.findall(source(cell))):
+            uses_eval = True
+            names = read_names(expr)
+            if names is None:
+                problems.append(f"{label(path)}, cell {i}: {{eval}}`{expr}` is not a Python expression")
                 continue
-            key, _, fmt = m.group(1).rpartition(":") if ":" in m.group(1) else (m.group(1), "", "")
-            if key not in values:
-                problems.append(f"{label(path)}, cell {i}: {m.group(0)} pastes {key!r}, which no cell glues")
-                continue
-            if fmt and fmt[-1] in NUMERIC_FORMATS:
-                try:
-                    value = ast.literal_eval(values[key])
-                except (ValueError, SyntaxError):
-                    value = None
-                if not isinstance(value, (int, float)) or isinstance(value, bool):
-                    problems.append(
-                        f"{label(path)}, cell {i}: {m.group(0)} needs a number, but {key!r} is stored as "
-                        f"{values[key][:40]!r}; glue float(x) or int(n)"
-                    )
+            if names - known:
+                problems.append(f"{label(path)}, cell {i}: {{eval}}`{expr}` reads {sorted(names - known)}, "
+                                "which no code cell above assigns (the inline build would fail)")
+            if expr not in stored:
+                problems.append(f"{label(path)}, cell {i}: {{eval}}`{expr}` has no stored result: "
+                                "run `make execute`")
+            elif NOT_PLAIN_RE.search(stored[expr]):
+                problems.append(f"{label(path)}, cell {i}: {{eval}}`{expr}` shows {stored[expr][:40]!r}; "
+                                "format it (f\"{x:.3f}\") or convert it (float(x), int(n))")
+    mode = nb.get("metadata", {}).get("mystnb", {}).get("execution_mode")
+    if uses_eval and mode != "inline":
+        problems.append(f"{label(path)}: uses {{eval}} but its metadata does not set "
+                        '"mystnb": {"execution_mode": "inline"}')
     return problems
 
 
@@ -498,14 +533,14 @@ def test_no_solution_code_in_fenced_blocks(path):
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=_ids(CHAPTERS))
-def test_numbers_from_a_run_are_glued(path):
+def test_numbers_from_a_run_are_computed(path):
     problems = typed_results(path)
     assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=_ids(CHAPTERS))
-def test_glued_numbers_can_be_pasted(path):
-    problems = unpastable_glue(path)
+def test_every_eval_can_be_evaluated_and_was(path):
+    problems = unevaluable_expressions(path)
     assert not problems, "\n".join(problems)
 
 
@@ -575,29 +610,43 @@ def test_check_c_catches_a_typed_result(tmp_path):
               printed="accuracy 0.9753, loss 0.412, lr 0.01, dropout 0.20\n"),
         _md("With a learning rate of 0.01 and 20% dropout (settings) the network reaches 97.5% accuracy "
             "and a loss of 0.41; the formula $0.412 = x$ and `0.412` do not count."),
-        _md("Glued: {glue:text}`ch00_loss:.3f`; a constant 0.577 that no cell prints is fine."),
+        _md("Computed: {eval}`f\"{loss:.3f}\"`; a constant 0.577 that no cell prints is fine."),
+        _eval_md("The gap is 0.25 (typed, but an {eval} shows it).", {"gap": "0.2500"}),
     ])
     problems = typed_results(path)
-    assert len(problems) == 2, problems
-    assert "'97.5%'" in problems[0] and "'0.41'" in problems[1], problems
+    assert len(problems) == 3, problems
+    assert "'97.5%'" in problems[0] and "'0.41'" in problems[1] and "'0.25'" in problems[2], problems
 
 
-def _glued(name: str, text: str) -> dict:
-    return {"output_type": "display_data", "metadata": {"scrapbook": {"name": name, "mime_prefix": "application/papermill.record/"}},
-            "data": {"application/papermill.record/text/plain": text}}
+def _eval_md(text: str, results: dict[str, str]) -> dict:
+    """A markdown cell with stored {eval} results (expression -> text/plain)."""
+    cell = _md(text)
+    cell["metadata"]["user_expressions"] = [
+        {"expression": e, "result": {"status": "ok", "data": {"text/plain": r}, "metadata": {}}}
+        for e, r in results.items()]
+    return cell
 
 
-def test_check_d_catches_unpastable_glue(tmp_path):
-    cell = _code("glue('ch00_a', x, display=False)")
-    cell["outputs"] = [_glued("ch00_a", "np.float64(0.7715)"), _glued("ch00_b", "0.25"), _glued("ch00_n", "36")]
-    path = _notebook(tmp_path, [
-        cell,
-        _md("Fine: {glue:text}`ch00_b:.2f`, {glue:text}`ch00_n`, {glue:text}`other_page::key:.1f`."),
-        _md("Broken: {glue:text}`ch00_a:.3f` and {glue:text}`ch00_missing:.1f`."),
-    ])
-    problems = unpastable_glue(path)
-    assert len(problems) == 2 and all("cell 2" in p for p in problems), problems
-    assert "ch00_a" in problems[0] and "ch00_missing" in problems[1], problems
+def test_check_d_catches_unevaluable_expressions(tmp_path):
+    cells = [
+        _code("loss = float(l)\nimport numpy as np\nfor k in range(3):\n    pass"),
+        _eval_md('Fine: {eval}`f"{loss:.3f}"`, {eval}`k`, {eval}`len(np.arange(2))`.',
+                 {'f"{loss:.3f}"': "'0.123'", "k": "2", "len(np.arange(2))": "2"}),
+        _eval_md("Broken: {eval}`later` and {eval}`loss`, {eval}`f'{loss'`.",
+                 {"later": "1", "loss": "np.float64(0.1234)"}),
+        _eval_md("Not stored: {eval}`loss * 2`.", {}),
+        _code("later = 1"),
+    ]
+    path = _notebook(tmp_path, cells)
+    problems = unevaluable_expressions(path)
+    assert len(problems) == 5, problems
+    assert "later" in problems[0] and "np.float64" in problems[1] and "not a Python expression" in problems[2]
+    assert "no stored result" in problems[3] and "execution_mode" in problems[4], problems
+    nb = json.loads(path.read_text())
+    nb["metadata"]["mystnb"] = {"execution_mode": "inline"}
+    path.write_text(json.dumps(nb))
+    _load.cache_clear()
+    assert len(unevaluable_expressions(path)) == 4
 
 
 def test_check_e_catches_unknown_terms_and_keys(tmp_path):

@@ -19,7 +19,13 @@ or MNIST files missing from the wheel all fail here.
   index, constrained by requirements.txt (``-c``), so the versions are the
   ones the book is made with. This needs the package index (as ``make test``'s
   set-up does); pip's cache makes later runs quick.
-* Chapters 01 (the first, which glues) and 08 (MNIST, threadpoolctl) run with
+* Colab, up to the step that needs the internet: nnlib is uninstalled again
+  (its dependencies stay, as Colab has NumPy, Matplotlib and ipywidgets), and
+  chapter 01 runs with ``google.colab`` in ``sys.modules``, as in Colab's
+  kernel, and its first cell's address (``git+<repository>``, which needs
+  GitHub) replaced by the wheel: the chapter's own install cell installs nnlib,
+  and the rest of the chapter imports it. Chapter 08 then runs on that install.
+* Chapters 01 (the first) and 08 (MNIST, threadpoolctl) run with
   nbclient. One cell appended to each copy reports where nnlib, its MNIST
   folder and the kernel's Python are, and whether myst_nb is importable; the
   MNIST cache goes to a fresh ``NNLIB_CACHE_DIR``, so chapter 08 really parses
@@ -52,6 +58,13 @@ CHAPTERS = ["01_neuron.ipynb", "08_mnist.ipynb"]
 # What setuptools reads to build the wheel (pyproject.toml: readme, packages, package-data).
 BUILD_INPUTS = ["pyproject.toml", "README.md", "nnlib"]
 CHECK_MARK = "NNX_WHEEL_CHECK "
+COLAB_MARK = "NNX_COLAB nnlib importable before the install cell: "
+# Put before chapter 01's install cell: Colab's kernel has imported google.colab.
+FAKE_COLAB_CELL = f"""\
+import importlib.util, sys, types
+sys.modules["google.colab"] = types.ModuleType("google.colab")
+print({COLAB_MARK!r} + str(importlib.util.find_spec("nnlib") is not None))
+"""
 ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
 
 # Appended to each copied chapter: where things come from in the learner's kernel.
@@ -109,6 +122,18 @@ def run(cmd: list, timings: dict, phase: str, **kwargs) -> subprocess.CompletedP
     return proc
 
 
+def copy_of_repository(folder: Path, names: list[str]) -> Path:
+    """Copy these files and folders of the repository into ``folder`` (no caches); return it."""
+    folder.mkdir()
+    for name in names:
+        path = ROOT / name
+        if path.is_dir():
+            shutil.copytree(path, folder / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(path, folder / name)
+    return folder
+
+
 def venv_python(venv: Path) -> Path:
     return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
@@ -136,14 +161,7 @@ def learner_run(tmp_path_factory):
     timings: dict = {}
     env = learner_environment(work)
 
-    src = work / "src"
-    src.mkdir()
-    for name in BUILD_INPUTS:
-        path = ROOT / name
-        if path.is_dir():
-            shutil.copytree(path, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        else:
-            shutil.copy2(path, src / name)
+    src = copy_of_repository(work / "src", BUILD_INPUTS)
     run([sys.executable, "-m", "build", "--wheel", "--outdir", work / "dist", src], timings, "build the wheel",
         cwd=work, env=env)
     wheels = sorted((work / "dist").glob("nnlib-*.whl"))
@@ -155,11 +173,15 @@ def learner_run(tmp_path_factory):
     run([python, "-m", "pip", "install", "--quiet", "-c", ROOT / "requirements.txt",
          wheels[0], "nbclient", "ipykernel"], timings, "pip install the wheel, nbclient, ipykernel",
         cwd=work, env=env)
+    # Colab: the dependencies are there, nnlib is not; chapter 01's first cell installs it.
+    run([python, "-m", "pip", "uninstall", "--quiet", "--yes", "nnlib"], timings, "pip uninstall nnlib",
+        cwd=work, env=env)
 
     chapters = work / "chapters"
     chapters.mkdir()
     for name in CHAPTERS:
         shutil.copy2(ROOT / "book" / name, chapters / name)
+    as_in_colab(chapters / CHAPTERS[0], wheels[0])
     (work / "run_chapters.py").write_text(RUNNER)
     proc = run([python, work / "run_chapters.py", chapters, *CHAPTERS], timings, "run the chapters",
                cwd=chapters, env=env)
@@ -171,6 +193,24 @@ def learner_run(tmp_path_factory):
 
     executed = {name: nbformat.read(chapters / f"executed-{name}", as_version=4) for name in CHAPTERS}
     return work, venv, executed, result["failures"]
+
+
+def as_in_colab(path: Path, wheel: Path) -> None:
+    """Make a copied chapter run as in Colab: google.colab imported, the install cell's
+    ``git+<repository>`` (GitHub, out of reach here) replaced by the wheel."""
+    import nbformat
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    from colab_install_cell import TAG, repository_url
+
+    nb = nbformat.read(path, as_version=4)
+    index = next(i for i, c in enumerate(nb.cells) if TAG in c.metadata.get("tags", []))
+    cell = nb.cells[index]
+    address = f"git+{repository_url()}"
+    assert address in cell.source, f"{path.name}: the install cell does not install {address}"
+    cell.source = cell.source.replace(address, wheel.resolve().as_uri())
+    nb.cells.insert(index, nbformat.v4.new_code_cell(FAKE_COLAB_CELL))
+    nbformat.write(nb, path)
 
 
 def texts(nb) -> list[str]:
@@ -205,8 +245,43 @@ def test_chapter_runs_from_the_installed_wheel(learner_run, name):
         resolved = Path(entry or report["cwd"]).resolve()
         assert resolved != ROOT and ROOT not in resolved.parents, f"the repository is on sys.path: {entry}"
     assert ROOT not in Path(report["cwd"]).resolve().parents
-    # no myst_nb: the chapters' glue is nnlib's stand-in
+    # no myst_nb: nothing of the book build is needed to run a chapter
     assert report["myst_nb"] is False
+
+
+def test_colab_install_cell_installs_nnlib(learner_run):
+    """In chapter 01, run as in Colab, nnlib was missing and its first cell installed it."""
+    work, venv, executed, failures = learner_run
+    assert "01_neuron.ipynb" not in failures, "01 stopped on an error (see its test above)"
+    lines = [t for text in texts(executed["01_neuron.ipynb"]) for t in text.splitlines()
+             if t.startswith(COLAB_MARK)]
+    assert lines == [COLAB_MARK + "False"], lines
+    assert "site-packages" in Path(check_report(executed["01_neuron.ipynb"])["nnlib"]).parts
+
+
+def test_colab_install_cells_are_current():
+    """Every chapter's first code cell installs nnlib from the repository of _config.yml."""
+    proc = subprocess.run([sys.executable, ROOT / "tools" / "colab_install_cell.py", "--check"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_install_cell_check_can_fail(tmp_path, monkeypatch):
+    import nbformat
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import colab_install_cell as tool
+
+    path = tmp_path / "00_scratch.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T"), nbformat.v4.new_code_cell("x = 1")])
+    nbformat.write(nb, path)
+    assert "not the Colab install cell" in tool.stale(path, "https://example.org/r")
+    tool.update(path, "https://example.org/r")
+    assert tool.stale(path, "https://example.org/r") is None
+    assert "differs" in tool.stale(path, "https://example.org/other")
+    cell = nbformat.read(path, as_version=4).cells[1]
+    assert cell.metadata["tags"] == [tool.TAG, "remove-cell"]
+    assert 'git+https://example.org/r"' in cell.source
 
 
 def test_mnist_loads_from_the_installed_package(learner_run):
@@ -295,7 +370,7 @@ def test_chapter_imports_only_declared_dependencies(path):
 def test_undeclared_import_check_can_fail(tmp_path):
     cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
               "source": "%matplotlib inline\nimport numpy as np\nfrom myst_nb import glue\nimport json\n"
-                        "from nnlib.book.glue import glue\n"}]
+                        "from nnlib.book.plots import plot_history\n"}]
     path = tmp_path / "00_scratch.ipynb"
     path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     problems = undeclared_imports(path, declared_dependencies())

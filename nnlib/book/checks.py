@@ -57,6 +57,8 @@ check                                your function
 :func:`check_softmax_cross_entropy`  ``f(z, y) -> (L, dL/dz)`` from logits and int labels
 :func:`check_dense_backward`         ``f(dz, x, W) -> (dx, dW, db)`` for ``z = x W + b``
 :func:`check_adam_step`              ``f(p, g, m, s, t, lr, beta1, beta2, eps) -> (p, m, s)``
+:func:`check_xor_gradients`          ``f(p, x1, x2, y) -> {"w1": dL/dw1, ..., "b3": dL/db3}``
+:func:`check_xor_gradients_tanh`     the same, for the XOR network with a tanh hidden layer
 ===================================  ========================================================
 """
 
@@ -1281,6 +1283,445 @@ def _adam_tests(result: CheckResult, learner: _Learner, seed: int) -> None:
         p, m, s = rp, rm, rs  # continue from the right state whatever the learner returned
 
 
+# ---------------------------------------------------------------------------
+# the XOR network of chapter 2, derivative by derivative
+
+
+_XOR_ROLES = {
+    "w1": "the weight from x1 to h1", "w2": "the weight from x2 to h1",
+    "w3": "the weight from x1 to h2", "w4": "the weight from x2 to h2",
+    "w5": "the weight from h1 to o", "w6": "the weight from h2 to o",
+    "b1": "the bias of h1", "b2": "the bias of h2", "b3": "the bias of o",
+}
+
+_XOR_FORMAT = 'a dict {"w1": dL/dw1, ..., "b3": dL/db3} with one number per parameter'
+
+
+@dataclass(frozen=True)
+class _XorPass:
+    """One sample's forward pass and local derivatives, for the reference and the hints.
+
+    ``hidden`` is the hidden activation ("sigmoid" or "tanh"); the output is a
+    sigmoid and the loss L = (y - o)^2 in both networks.
+    """
+
+    hidden: str
+    w5: float
+    w6: float
+    x1: float
+    x2: float
+    y: float
+    z1: float
+    h1: float
+    z2: float
+    h2: float
+    z3: float
+    o: float
+
+    def slope(self, h: float) -> float:
+        """The hidden activation's derivative, written with its output h."""
+        return 1 - h * h if self.hidden == "tanh" else h * (1 - h)
+
+    @property
+    def dL_do(self) -> float:
+        return -2 * (self.y - self.o)
+
+    @property
+    def do_dz3(self) -> float:
+        return self.o * (1 - self.o)
+
+    @property
+    def delta3(self) -> float:
+        """dL/dz3 = -2 (y - o) o (1 - o)."""
+        return self.dL_do * self.do_dz3
+
+
+def _xor_pass(p, x1: float, x2: float, y: float, hidden: str) -> _XorPass:
+    """The forward pass of the 2-2-1 network with the given hidden activation, in float64."""
+    act = np.tanh if hidden == "tanh" else activations.sigmoid
+    w = {name: float(getattr(p, name)) for name in ("w1", "w2", "w3", "w4", "w5", "w6", "b1", "b2", "b3")}
+    x1, x2, y = float(x1), float(x2), float(y)
+    z1 = w["w1"] * x1 + w["w2"] * x2 + w["b1"]
+    z2 = w["w3"] * x1 + w["w4"] * x2 + w["b2"]
+    h1, h2 = float(act(z1)), float(act(z2))
+    z3 = w["w5"] * h1 + w["w6"] * h2 + w["b3"]
+    o = float(activations.sigmoid(z3))
+    return _XorPass(hidden, w["w5"], w["w6"], x1, x2, y, z1, h1, z2, h2, z3, o)
+
+
+def _xor_chain(d3: float, a1: float, a2: float, h1: float, h2: float, x1: float, x2: float) -> dict[str, float]:
+    """The nine derivatives from dL/dz3 = ``d3`` and the factors ``a1`` = dz3/dz1,
+    ``a2`` = dz3/dz2 (each a weight times a slope): the chapter's chain rule."""
+    return {"w1": d3 * a1 * x1, "w2": d3 * a1 * x2, "w3": d3 * a2 * x1, "w4": d3 * a2 * x2,
+            "w5": d3 * h1, "w6": d3 * h2, "b1": d3 * a1, "b2": d3 * a2, "b3": d3}
+
+
+def _xor_reference(p, x1: float, x2: float, y: float, hidden: str = "sigmoid") -> dict[str, float]:
+    """The nine one-sample derivatives of L = (y - o)^2.
+
+    For the sigmoid hidden layer these are the chapter's hand-derived formulas,
+    ``nnlib.book.xor_by_hand.gradients``; for tanh the same chain with tanh's
+    slope 1 - h^2 in place of h (1 - h). (The tests hold both equal to nnlib's
+    backward pass and to finite differences.)
+    """
+    from . import xor_by_hand
+
+    if hidden == "sigmoid":
+        return xor_by_hand.gradients(xor_by_hand.Params(*(float(getattr(p, n)) for n in xor_by_hand.NAMES)),
+                                     x1, x2, y)
+    f = _xor_pass(p, x1, x2, y, hidden)
+    return _xor_chain(f.delta3, f.w5 * f.slope(f.h1), f.w6 * f.slope(f.h2), f.h1, f.h2, f.x1, f.x2)
+
+
+def _xor_loss(theta: np.ndarray, x1: float, x2: float, y: float, hidden: str) -> float:
+    """L = (y - o)^2 for the nine parameters ``theta`` in the order w1..w6, b1..b3."""
+    from .xor_by_hand import Params
+
+    return (y - _xor_pass(Params(*(float(t) for t in theta)), x1, x2, y, hidden).o) ** 2
+
+
+def _xor_finite_differences(p, x1: float, x2: float, y: float, hidden: str,
+                            h: float = 1e-5) -> dict[str, float]:
+    """Central differences (L(theta + h) - L(theta - h)) / 2h of the loss, one parameter at a time."""
+    from .xor_by_hand import NAMES
+
+    theta = np.array([float(getattr(p, n)) for n in NAMES])
+    numeric = {}
+    for i, name in enumerate(NAMES):
+        up, down = theta.copy(), theta.copy()
+        up[i] += h
+        down[i] -= h
+        numeric[name] = (_xor_loss(up, x1, x2, y, hidden) - _xor_loss(down, x1, x2, y, hidden)) / (2 * h)
+    return numeric
+
+
+def _xor_global_mistakes(f: _XorPass) -> list[tuple[float, str]]:
+    """(ratio yours / expected, hint) for mistakes in dL/dz3, which every derivative shares."""
+    d3 = f.delta3
+    mistakes = [
+        (-1.0, "every derivative has the wrong sign: dL/do = -2 (y - o), which is +2 (o - y); a sign "
+               "error in (y - o) or (o - y) flips all nine"),
+        (0.5, "every derivative is half the expected value: the loss (y - o)^2 has no 1/2 in front, so "
+              "dL/do = -2 (y - o) keeps its factor 2"),
+        (2.0, "every derivative is twice the expected value: dL/do = -2 (y - o) has one factor 2, "
+              "not two"),
+    ]
+    if d3 != 0:
+        s_o = float(activations.sigmoid(f.o))
+        mistakes += [
+            (f.dL_do / d3, "every derivative lacks the output's slope do/dz3 = o (1 - o): the sigmoid "
+                           "of the output sits on every path from a parameter to the loss"),
+            (f.dL_do * s_o * (1 - s_o) / d3,
+             "every derivative has sigma'(o) in place of o (1 - o): o is already sigma(z3), so "
+             "do/dz3 = sigma'(z3) = o (1 - o); applying sigma' to o takes the sigmoid twice"),
+            ((f.o - f.y) / d3, "these are the derivatives of the binary cross-entropy (dL/dz3 = o - y); "
+                               "this exercise's loss is the squared error (y - o)^2, so "
+                               "dL/dz3 = -2 (y - o) o (1 - o)"),
+        ]
+        if f.hidden == "tanh":
+            mistakes.append((f.dL_do * (1 - f.o * f.o) / d3,
+                             "every derivative has 1 - o^2 as the output's slope: only the hidden "
+                             "units are tanh; the output is still a sigmoid, so do/dz3 = o (1 - o)"))
+    return mistakes
+
+
+def _xor_param_mistakes(name: str, f: _XorPass) -> list[tuple[float, str]]:
+    """(wrong value, hint) for the usual mistakes in one derivative."""
+    d3, s_o = f.delta3, f.do_dz3
+    act = "tanh" if f.hidden == "tanh" else "sigma"
+    slope_text = {1: "1 - h1^2", 2: "1 - h2^2"} if f.hidden == "tanh" else {1: "h1 (1 - h1)", 2: "h2 (1 - h2)"}
+    h = {1: f.h1, 2: f.h2}
+    z = {1: f.z1, 2: f.z2}
+    w_out = {1: f.w5, 2: f.w6}
+    if name in ("w5", "w6", "b3"):
+        mistakes = [(f.dL_do * (f.h1 if name == "w5" else f.h2 if name == "w6" else 1.0),
+                     "the output's slope do/dz3 = o (1 - o) is missing")]
+        if name == "b3":
+            mistakes += [(d3 * f.h1, "a bias multiplies no input: dz3/db3 = 1, so no h1 belongs here"),
+                         (d3 * f.h2, "a bias multiplies no input: dz3/db3 = 1, so no h2 belongs here")]
+        else:
+            u = 1 if name == "w5" else 2
+            other = 3 - u
+            mistakes += [
+                (d3 * h[other], f"{name} multiplies h{u}, so dz3/d{name} = h{u}; yours uses h{other}"),
+                (d3 * z[u], f"dz3/d{name} is the hidden unit's output h{u}, not its pre-activation z{u}"),
+                (d3 * h[u] * f.slope(h[u]), f"stop at z3: {name} enters z3 directly, so the slope of "
+                                            f"h{u} has no place in its path"),
+                (d3 * w_out[u], f"dz3/d{name} is h{u}, the value {name} multiplies, not {name} itself"),
+            ]
+        return mistakes
+    u = 1 if name in ("w1", "w2", "b1") else 2
+    other = 3 - u
+    inputs = {"x1": f.x1, "x2": f.x2}
+    inp_name = {"w1": "x1", "w3": "x1", "w2": "x2", "w4": "x2"}.get(name)
+    inp = inputs[inp_name] if inp_name else 1.0
+    if f.hidden == "tanh":
+        wrong_act = (h[u] * (1 - h[u]), f"h{u} (1 - h{u}) is the sigmoid's slope; the hidden units here "
+                                        f"are tanh, whose slope is 1 - h{u}^2")
+        twice = 1 - np.tanh(h[u]) ** 2
+    else:
+        wrong_act = (1 - h[u] ** 2, f"1 - h{u}^2 is the slope of tanh; the sigmoid's is h{u} (1 - h{u})")
+        twice = float(activations.sigmoid(h[u]) * (1 - activations.sigmoid(h[u])))
+    w_u, w_other = ("w5", "w6") if u == 1 else ("w6", "w5")
+    mistakes = [
+        (d3 * w_out[u] * inp, f"the slope of h{u} is missing: h{u} = {act}(z{u}), so the path passes "
+                              f"through dh{u}/dz{u} = {slope_text[u]}"),
+        (d3 * w_out[other] * f.slope(h[u]) * inp,
+         f"the weight is the other hidden unit's: h{u} reaches z3 through {w_u} (dz3/dh{u} = {w_u}), "
+         f"not {w_other}"),
+        (d3 * w_out[u] * f.slope(h[other]) * inp,
+         f"the slope is the other hidden unit's: the path runs through h{u}, so the factor is "
+         f"{slope_text[u]}, not that of h{other}"),
+        (d3 * w_out[u] * twice * inp, f"you applied {act}' to h{u}, which is already {act}(z{u}): the "
+                                      f"slope is {slope_text[u]}, that is {act}'(z{u})"),
+        (d3 * w_out[u] * f.slope(z[u]) * inp, f"you put z{u} into the slope; it is written with the "
+                                              f"unit's output: {slope_text[u]}"),
+        (d3 * w_out[u] * wrong_act[0] * inp, wrong_act[1]),
+        (f.dL_do * w_out[u] * f.slope(h[u]) * inp, "the output's slope do/dz3 = o (1 - o) is missing"),
+    ]
+    a = d3 * w_out[u] * f.slope(h[u])
+    if inp_name:
+        swapped = "x2" if inp_name == "x1" else "x1"
+        mistakes += [
+            (a * inputs[swapped], f"dz{u}/d{name} = {inp_name}, the input that {name} multiplies; yours "
+                                  f"uses {swapped}"),
+            (a, f"the input factor is missing: {name} multiplies {inp_name} in z{u}, so "
+                f"dz{u}/d{name} = {inp_name}"),
+        ]
+    else:
+        mistakes += [(a * f.x1, f"a bias multiplies no input: dz{u}/d{name} = 1, so no x1 belongs here"),
+                     (a * f.x2, f"a bias multiplies no input: dz{u}/d{name} = 1, so no x2 belongs here")]
+    return mistakes
+
+
+def _xor_values(result: CheckResult, out: Any, when: str) -> dict[str, float] | None:
+    """The learner's nine derivatives as floats, or None after reporting what came instead."""
+    from .xor_by_hand import NAMES
+
+    where = _where(when)
+    if out is None:
+        result.fail(f"{where}your function returned None; did you forget `return`? Return {_XOR_FORMAT}")
+        return None
+    if isinstance(out, (tuple, list)) and len(out) == len(NAMES):
+        result.fail(f"{where}your function returned {_kind(out)}; return {_XOR_FORMAT}, so that each "
+                    "derivative carries its parameter's name (nine numbers in a row are easily misordered)")
+        return None
+    if not isinstance(out, dict):
+        result.fail(f"{where}your function should return {_XOR_FORMAT}; it returned {_kind(out)}")
+        return None
+    keys = list(out)
+    missing = [n for n in NAMES if n not in out]
+    extra = [k for k in keys if k not in NAMES]
+    if missing:
+        msg = f"{where}your dict has no key{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}"
+        if extra:
+            msg += f" (it has {', '.join(_short(k) for k in extra[:4])}{', ...' if len(extra) > 4 else ''})"
+            if any(isinstance(k, str) and re.fullmatch(r"(dL_?/?d|d)?[wb]\d", k) for k in extra):
+                msg += ': name each derivative by its parameter alone, "w1" for dL/dw1'
+        result.fail(msg + f"; return {_XOR_FORMAT}")
+        return None
+    values, problems = {}, []
+    for name in NAMES:
+        arr, problem = _as_numbers(out[name])
+        if arr is None:
+            problems.append(f'dL/d{name} (key "{name}"): {problem}')
+        elif arr.size != 1:
+            problems.append(f'dL/d{name} (key "{name}") should be one number; yours has shape '
+                            f"{format_shape(arr.shape)}")
+        elif not np.isfinite(float(arr.reshape(()))):
+            problems.append(f'dL/d{name} (key "{name}") is {float(arr.reshape(()))}, where every '
+                            "expected value is finite")
+        else:
+            values[name] = float(arr.reshape(()))
+    if problems:
+        for problem in problems:
+            result.fail(where + problem)
+        return None
+    if extra:
+        result.note(f"{where}your dict also has the keys {', '.join(_short(k) for k in extra[:4])}, "
+                    "which the check ignores")
+    return values
+
+
+def _names(names: list[str]) -> str:
+    """"dL/dw1", "dL/dw1 and dL/dw2", "dL/dw1, dL/dw2 and dL/db1"."""
+    parts = [f"dL/d{n}" for n in names]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _xor_cases(seed: int) -> list[tuple[Any, float, float, float, bool]]:
+    """(params, x1, x2, y, float32) for the check: four float64 cases with random
+    parameters and inputs (rounded to two decimals, so that a report can be
+    read and retyped), then one case in float32."""
+    from .xor_by_hand import Params
+
+    rng = np.random.default_rng(seed)
+
+    def draw(size: int, scale: float) -> np.ndarray:
+        while True:  # no value near 0, none equal in size: each mistake gives other numbers
+            v = np.round(rng.normal(0, scale, size=size), 2)
+            if np.all(np.abs(v) >= 0.1) and len(set(np.abs(v))) == size:
+                return v
+
+    cases = []
+    for i, y in enumerate((0.0, 1.0, 1.0, 0.0, 1.0)):
+        theta, (x1, x2) = draw(9, 1.0), draw(2, 1.2)
+        if i == 4:
+            p = Params(*(np.float32(t) for t in theta))
+            cases.append((p, np.float32(x1), np.float32(x2), np.float32(y), True))
+        else:
+            cases.append((Params(*(float(t) for t in theta)), float(x1), float(x2), y, False))
+    return cases
+
+
+def _xor_tests(result: CheckResult, learner: _Learner, seed: int, hidden: str) -> None:
+    from .xor_by_hand import NAMES
+
+    cases = _xor_cases(seed)
+    for i, (p, x1, x2, y, is32) in enumerate(cases, 1):
+        when = (f"for x1 = {float(x1):g}, x2 = {float(x2):g}, y = {float(y):g}"
+                + (" in float32" if is32 else "") + f" (case {i} of {len(cases)})")
+        ok, out = learner.call({"p": p, "x1": x1, "x2": x2, "y": y}, when)
+        if not ok:
+            return
+        values = _xor_values(result, out, when)
+        if values is None:
+            return
+        ref = _xor_reference(p, x1, x2, y, hidden)
+        tol = dict(rtol=1e-4, atol=1e-6) if is32 else dict(rtol=1e-6, atol=1e-9)
+        mine = np.array([values[n] for n in NAMES])
+        expected = np.array([ref[n] for n in NAMES])
+        right = [n for n in NAMES if np.isclose(values[n], ref[n], **tol)]
+        if len(right) == len(NAMES):
+            result.ok(f"all nine derivatives are right {when}")
+            if not is32:
+                _xor_compare_with_finite_differences(result, values, p, x1, x2, y, hidden, when)
+            continue
+        f = _xor_pass(p, x1, x2, y, hidden)
+        debug = (f"{_where(when)}the case to try yourself: p = {p!r}, x1 = {float(x1)!r}, "
+                 f"x2 = {float(x2)!r}, y = {float(y)!r}")
+        global_hint = next((hint for c, hint in _xor_global_mistakes(f)
+                            if np.allclose(mine, c * expected, **tol)), None)
+        if hidden == "tanh" and global_hint is None:
+            sig = _xor_reference(p, x1, x2, y, "sigmoid")
+            if np.allclose(mine, [sig[n] for n in NAMES], **tol):
+                global_hint = ("these are the derivatives of the chapter's sigmoid network (hand.forward "
+                               "and hand.gradients compute sigmoid hidden units): compute h1 = tanh(z1), "
+                               "h2 = tanh(z2), and use tanh's slope 1 - h^2")
+        if global_hint is not None:
+            result.fail(f"{_where(when)}{global_hint}")
+            result.note(debug)
+            return
+        if right:
+            result.ok(f"{_names(right)} {'is' if len(right) == 1 else 'are'} right {when}")
+        by_hint: dict[str, list[str]] = {}
+        for a, b in itertools.combinations([n for n in NAMES if n not in right], 2):
+            if np.isclose(values[a], ref[b], **tol) and np.isclose(values[b], ref[a], **tol):
+                where_in_W1 = (" (in nnlib's W1 = [[w1, w3], [w2, w4]] they sit on either side of the "
+                               "diagonal, so reading W1 transposed swaps them)" if {a, b} == {"w2", "w3"} else "")
+                by_hint[f"their values are swapped: {a} is {_XOR_ROLES[a]}, {b} is {_XOR_ROLES[b]}"
+                        f"{where_in_W1}"] = [a, b]
+        for name in NAMES:
+            if name in right or any(name in names for names in by_hint.values()):
+                continue
+            hint = next((h for v, h in _xor_param_mistakes(name, f) if np.isclose(values[name], v, **tol)), None)
+            if hint is None:
+                hint = next((f"it is the expected dL/d{other}, the derivative for {_XOR_ROLES[other]}; "
+                             f"{name} is {_XOR_ROLES[name]}" for other in NAMES
+                             if other != name and np.isclose(values[name], ref[other], **tol)), None)
+            if hint is None and np.isclose(values[name], -ref[name], **tol):
+                hint = "it has the wrong sign: dL/do = -2 (y - o), which is +2 (o - y)"
+            if hint is None and ref[name] != 0 and np.isclose(values[name] / ref[name], 0.5, rtol=1e-4):
+                hint = "it is half the expected value: dL/do = -2 (y - o) keeps its factor 2"
+            if hint is None:
+                hint = _xor_off_by(values[name], ref[name])
+            by_hint.setdefault(hint, []).append(name)
+        for hint, names in by_hint.items():
+            result.fail(f"{_where(when)}{_names(names)} {'is' if len(names) == 1 else 'are'} not right: {hint}")
+        if not is32:
+            _xor_compare_with_finite_differences(result, values, p, x1, x2, y, hidden, when)
+        result.note(debug)
+        return  # the first case with a wrong derivative is enough to work on
+
+
+def _xor_off_by(value: float, expected: float) -> str:
+    """The hint for a derivative that matches no typical mistake: both values, and how far apart."""
+    said = f"yours is {value:.6g}, expected {expected:.6g}"
+    if expected == 0 or value == 0:
+        return said
+    ratio = value / expected
+    if abs(ratio - 1) < 1e-3:
+        return (f"{said}: close, but a relative difference of {abs(ratio - 1):.1e} is more than rounding "
+                "explains; compute in float64 (Python floats are float64; a cast to float32 loses digits)")
+    return f"{said} ({ratio:.4g} times the expected value)"
+
+
+def _xor_compare_with_finite_differences(result: CheckResult, values: dict[str, float], p, x1, x2, y,
+                                         hidden: str, when: str) -> None:
+    """Compare the learner's nine values with central finite differences of the loss (no formulas)."""
+    numeric = _xor_finite_differences(p, x1, x2, y, hidden)
+    off = [n for n, v in values.items() if not np.isclose(v, numeric[n], rtol=1e-5, atol=1e-8)]
+    if not off:
+        result.ok(f"they agree with central finite differences of the loss {when} (each parameter "
+                  "nudged by ±1e-5)")
+    else:
+        result.fail(f"{_where(when)}central finite differences of the loss (each parameter nudged by "
+                    f"±1e-5, no calculus involved) disagree with your {_names(off)} as well")
+
+
+def check_xor_gradients(fn: Callable, seed: int = 0, timeout: float | None = None) -> CheckResult:
+    """Check your nine derivatives of the XOR network of chapter 2, for one sample.
+
+    The network has two sigmoid hidden units and a sigmoid output, and the
+    loss is L = (y - o)^2 (see :mod:`nnlib.book.xor_by_hand` for the names).
+
+    Your function: ``f(p, x1, x2, y) -> {"w1": dL/dw1, ..., "b3": dL/db3}``
+    where ``p`` holds the nine parameters as attributes ``p.w1``, ...,
+    ``p.b3`` (a :class:`nnlib.book.xor_by_hand.Params`), ``x1``, ``x2`` are the
+    inputs and ``y`` the target; it returns a dict of nine numbers keyed by
+    the parameters' names. The check compares them with the chapter's
+    hand-derived formulas and with central finite differences of the loss, on
+    random parameters and inputs (and once in float32). A wrong derivative is
+    named, with the usual cause when it is a typical mistake (a missing
+    sigmoid slope, the other hidden unit's weight, a sign error in
+    ``(y - o)``, ...).
+
+    Args:
+        fn: your function.
+        seed: seeds the random test inputs.
+        timeout: seconds your function may run in all (every call together)
+            before the check gives up; None means :data:`TIMEOUT_SECONDS`.
+    Returns:
+        a CheckResult.
+    """
+    return _run_check("check_xor_gradients", fn, seed, timeout,
+                      lambda result, learner, s: _xor_tests(result, learner, s, "sigmoid"))
+
+
+def check_xor_gradients_tanh(fn: Callable, seed: int = 0, timeout: float | None = None) -> CheckResult:
+    """Check your nine derivatives of the XOR network with a **tanh** hidden layer.
+
+    The same 2-2-1 network and loss as :func:`check_xor_gradients`, but the
+    hidden units are h1 = tanh(z1) and h2 = tanh(z2); the output is still
+    o = sigma(z3) and the loss L = (y - o)^2, for one sample.
+
+    Your function: ``f(p, x1, x2, y) -> {"w1": dL/dw1, ..., "b3": dL/db3}``,
+    as for :func:`check_xor_gradients`. The expected values are the chain
+    rule with tanh's slope 1 - h^2, and they are also compared with central
+    finite differences of the loss.
+
+    Args:
+        fn: your function.
+        seed: seeds the random test inputs.
+        timeout: seconds your function may run in all (every call together)
+            before the check gives up; None means :data:`TIMEOUT_SECONDS`.
+    Returns:
+        a CheckResult.
+    """
+    return _run_check("check_xor_gradients_tanh", fn, seed, timeout,
+                      lambda result, learner, s: _xor_tests(result, learner, s, "tanh"))
+
+
 __all__ = [
     "CheckResult",
     "TIMEOUT_SECONDS",
@@ -1290,4 +1731,6 @@ __all__ = [
     "check_softmax_cross_entropy",
     "check_dense_backward",
     "check_adam_step",
+    "check_xor_gradients",
+    "check_xor_gradients_tanh",
 ]

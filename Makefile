@@ -11,7 +11,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book book-students test unit setup browser-deps widget-js execute bench clean
+.PHONY: book book-students book-site test unit setup browser-deps widget-js execute bench clean
 
 setup: $(STAMP)
 
@@ -32,10 +32,19 @@ widget-js:
 book: $(STAMP) widget-js
 	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
 
-# The book without the solutions, for learners (see book/teachers.md);
+# The students' site: the book without the solutions, the teachers' page,
+# the launch and repository buttons (see book/teachers.md);
 # into _build/students/_build/html.
 book-students: $(STAMP) widget-js
 	NNX_HIDE_SOLUTIONS=1 $(BIN)/jupyter-book build . --builder html -W -n --keep-going --path-output _build/students
+
+# Both sites in one folder to publish, _build/site: the full book (for
+# teachers) at its root and the students' site in students/ (see
+# book/teachers.md). The students' site links to nothing outside its folder.
+book-site: book book-students
+	rm -rf _build/site
+	cp -R _build/html _build/site
+	cp -R _build/students/_build/html _build/site/students
 
 # Debian's Chromium for the browser test (skipped, with the reason, where it
 # cannot be installed).

@@ -36,7 +36,9 @@ The environment variable ``NNX_HIDE_SOLUTIONS`` overrides the value of
 
     NNX_HIDE_SOLUTIONS=1 jupyter-book build . --path-output _build/students
 
-With ``hide_solutions`` false the extension changes nothing.
+With ``hide_solutions`` false the extension changes nothing. The rest of
+what makes the students' copy fit to publish (no teachers' page, no launch
+or repository buttons) is in tools/sphinx_students.py.
 """
 
 from __future__ import annotations

@@ -1662,8 +1662,8 @@ def _xor_compare_with_finite_differences(result: CheckResult, values: dict[str, 
     numeric = _xor_finite_differences(p, x1, x2, y, hidden)
     off = [n for n, v in values.items() if not np.isclose(v, numeric[n], rtol=1e-5, atol=1e-8)]
     if not off:
-        result.ok(f"they agree with central finite differences of the loss {when} (each parameter "
-                  "nudged by ±1e-5)")
+        result.ok(f"they agree with central finite differences of the loss (each parameter nudged "
+                  f"by ±1e-5) {when}")
     else:
         result.fail(f"{_where(when)}central finite differences of the loss (each parameter nudged by "
                     f"±1e-5, no calculus involved) disagree with your {_names(off)} as well")

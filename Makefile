@@ -71,3 +71,14 @@ bench: $(STAMP)
 # build/ and dist/: what `pip install .` and `python -m build` leave (git-ignored).
 clean:
 	rm -rf _build build dist
+
+# The chapters without their solutions, as notebooks for learners, into
+# _build/student_notebooks (see book/teachers.md).
+.PHONY: student-notebooks course
+student-notebooks: $(STAMP)
+	$(BIN)/python tools/student_notebooks.py
+
+# nbgrader's source assignments of a graded course, made from the chapters,
+# into _build/course; then run nbgrader there (book/teachers.md, "A graded course").
+course: $(STAMP)
+	$(BIN)/python tools/course_assignments.py

@@ -1,0 +1,101 @@
+"""Helpers of the hidden tests: the start of every hidden test cell.
+
+tools/course_assignments.py copies this file, then the exercise's own file from
+course/hidden_tests/, into the hidden part of the exercise's test cell, so a
+hidden test needs nothing but NumPy and the learner's function when the
+notebook is graded. Students never see it: nbgrader removes the hidden part
+from the notebooks it releases and puts it back when it grades them.
+
+Each hidden test file defines ``POINTS``, ``NNLIB_ANSWERS`` (the dotted names
+of the functions of nnlib that the exercise asks learners to write, such as
+``"nnlib.model.activations.sigmoid_derivative"``) and ``run_hidden_test(fn)``,
+which calls the learner's function and compares it with a reference written in
+the test file itself, never with nnlib. :func:`grade_hidden` runs it with
+nnlib's answers withheld, so a function that only calls nnlib's answer fails.
+"""
+
+import contextlib
+import importlib
+import sys
+
+import numpy as np
+
+
+class UsedNnlibAnswer(Exception):
+    """Raised by a withheld nnlib function when the learner's code calls it."""
+
+
+def _withheld(name):
+    def stand_in(*args, **kwargs):
+        raise UsedNnlibAnswer(name)
+    return stand_in
+
+
+@contextlib.contextmanager
+def nnlib_answers_withheld(fn, names):
+    """Replace nnlib's answers by stand-ins that raise, while the block runs.
+
+    Every reference to each answer is replaced: the attribute of every nnlib
+    module that holds it, and every global name of the learner's code (the
+    notebook's namespace) bound to it. All are put back afterwards.
+    """
+    replaced = []  # (namespace dict, key, original)
+    for dotted in names:
+        module_name, attribute = dotted.rsplit(".", 1)
+        original = getattr(importlib.import_module(module_name), attribute)
+        if fn is original:
+            raise UsedNnlibAnswer(dotted)
+        stand_in = _withheld(dotted)
+        namespaces = [vars(module) for key, module in list(sys.modules.items())
+                      if (key == "nnlib" or key.startswith("nnlib.")) and module is not None]
+        namespaces.append(getattr(fn, "__globals__", {}))
+        for namespace in namespaces:
+            for key, value in list(namespace.items()):
+                if value is original:
+                    replaced.append((namespace, key, original))
+                    namespace[key] = stand_in
+    try:
+        yield
+    finally:
+        for namespace, key, original in reversed(replaced):
+            namespace[key] = original
+
+
+def grade_hidden(fn, names, run_hidden_test):
+    """Run a hidden test on the learner's function ``fn``; fail with a plain message."""
+    try:
+        with nnlib_answers_withheld(fn, names):
+            run_hidden_test(fn)
+    except UsedNnlibAnswer as used:
+        raise AssertionError(
+            f"Your function calls nnlib's own answer, {used}; the exercise asks you to "
+            "write it yourself (the hidden tests run without nnlib's answer).") from None
+
+
+def call_learner(fn, *args, **kwargs):
+    """Call the learner's function; turn any error it raises into a failed test that names it."""
+    try:
+        return fn(*args, **kwargs)
+    except UsedNnlibAnswer:
+        raise
+    except NotImplementedError:
+        raise AssertionError("The function is not written yet (it raises NotImplementedError).") from None
+    except Exception as error:
+        raise AssertionError(
+            f"Your function raised {type(error).__name__}: {error}") from None
+
+
+def expect_close(what, got, expected, when, rtol=1e-6, atol=1e-9):
+    """Fail unless ``got`` has the shape of ``expected`` and its values, to the tolerances."""
+    try:
+        got = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise AssertionError(f"{what} {when}: expected numbers, got {type(got).__name__}") from None
+    expected = np.asarray(expected, dtype=np.float64)
+    if got.shape != expected.shape:
+        raise AssertionError(f"{what} {when}: expected shape {expected.shape}, got {got.shape}")
+    if not np.allclose(got, expected, rtol=rtol, atol=atol):
+        worst = np.unravel_index(np.argmax(np.abs(got - expected)), got.shape) if got.shape else ()
+        raise AssertionError(
+            f"{what} {when} differs from the reference: at index {tuple(int(i) for i in worst)} "
+            f"expected {expected[worst]:.6g}, got {got[worst]:.6g}")

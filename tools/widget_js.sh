@@ -6,6 +6,10 @@
 #   @jupyter-widgets/html-manager 1.0.15   -> embed-amd.js (+ its icon fonts)
 #   mathjax 3.2.2                          -> mathjax/ (the book's math, offline too)
 #
+# and, for the accessibility test only (tests/book/test_accessibility.py),
+#   axe-core 4.14.1                        -> stays in tools/node_modules/axe-core/axe.min.js;
+#                                             the test injects it into each page, the book never serves it
+#
 # Exact versions and integrity hashes are pinned in tools/package.json and
 # tools/package-lock.json; `npm ci` installs exactly those from the npm
 # registry into tools/node_modules/ (git-ignored). The files the pages load
@@ -34,7 +38,7 @@ fi
 
 want="$(sha256sum "$tools/package-lock.json" | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    echo "widget_js: npm ci (requirejs, @jupyter-widgets/html-manager, mathjax) into tools/node_modules"
+    echo "widget_js: npm ci (requirejs, @jupyter-widgets/html-manager, mathjax, axe-core) into tools/node_modules"
     (cd "$tools" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
     echo "$want" > "$stamp"
 fi
@@ -97,4 +101,8 @@ cat > "$out/widgets-setup.js" <<'JS'
   });
 })();
 JS
+# 3. The panels for a keyboard and a screen reader: alt texts, the sliders'
+#    names and values, a polite live region, a keyboard header for the live
+#    section (see the comments in tools/widgets_a11y.js, our own file).
+cat "$tools/widgets_a11y.js" >> "$out/widgets-setup.js"
 echo "widget_js: $(ls "$out" | wc -l) files in _vendor_js/ ($(du -sh "$out" | cut -f1))"

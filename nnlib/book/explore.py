@@ -29,6 +29,24 @@ the rendered book it shows up but is frozen. ``explore`` works in both places:
   ``text/plain`` (see :class:`ExplorePanel`). JupyterLab itself always picks
   the widget format and says "model not found" until the cell is run.
 
+**For a keyboard and a screen reader.** Every grid point also has a short
+text, its *setting* in words ("learning rate 5, tanh activation, 2 hidden
+layers") and, when known, its *result* ("learned XOR, loss 0.003"): ``run`` may
+return ``(figure, result_text)``, or a figure of :mod:`nnlib.book.plots`, which
+carries a description built from the data it drew (see
+:func:`nnlib.book.plots.figure_description`); a plain figure gives the setting
+alone. The texts sit in nested Stacks of ``HTML`` widgets linked exactly like
+the images, so the line under the picture always names what it shows, live
+and in the static page. In the built book, the book's own script
+(``tools/widgets_a11y.js``, loaded with the widget JavaScript) then gives every
+picture that text as its ``alt``, names every slider handle after its label
+(with the symbol spoken: "learning rate", not "η"; the ``tooltip`` of the
+control, see :data:`SPOKEN_LABELS`), gives the handle the option's label as its
+``aria-valuetext``, repeats the shown text in a polite live region
+(``aria-live="polite"``) whenever a control moves, and makes the header of the
+live section a keyboard button. Sliders move with Tab and the arrow keys
+(Home/End too), dropdowns are native selects.
+
 If training blows up (``nnlib.TrainingDiverged`` or any ``FloatingPointError``)
 the picture for that setting is a short message, e.g. "the loss became
 infinite in epoch 12: the learning rate 5 is too large ...", never a
@@ -60,8 +78,8 @@ from typing import Any, Callable, Mapping, Sequence
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
-__all__ = ["explore", "ExplorePanel", "Limit", "plural", "render_png", "message_figure", "MAX_POINTS", "LABELS",
-           "LIMITS", "LIVE_HINT", "PREVIEW_HINT"]
+__all__ = ["explore", "ExplorePanel", "Limit", "plural", "render_png", "message_figure", "setting_text",
+           "MAX_POINTS", "LABELS", "SPOKEN_LABELS", "LIMITS", "LIVE_HINT", "PREVIEW_HINT"]
 
 #: Every grid point is trained while the notebook runs and stored in the page
 #: as a PNG (about 5-15 KB each), so grids stay small.
@@ -81,6 +99,25 @@ LABELS = {
     "epochs": "epochs",
     "width": "neurons per layer",
     "batch_size": "batch size",
+}
+
+#: How a screen reader should say a control whose label holds a symbol (the
+#: handle's accessible name; also the control's tooltip). Other controls are
+#: named by their label.
+SPOKEN_LABELS = {
+    "lr": "learning rate",
+}
+
+#: The words of one setting of the controls with well-known names, for the
+#: texts of the grid points; other names read "<label> <value>".
+_SETTING_WORDS: dict[str, Callable[[Any], str]] = {
+    "lr": lambda v: f"learning rate {_fmt(v)}",
+    "activation": lambda v: f"{_fmt(v)} activation",
+    "depth": lambda v: plural(v, "hidden layer"),
+    "seed": lambda v: f"random seed {_fmt(v)}",
+    "epochs": lambda v: plural(v, "epoch"),
+    "width": lambda v: plural(v, "neuron per layer", "neurons per layer"),
+    "batch_size": lambda v: f"batch size {_fmt(v)}",
 }
 
 #: The line under the live section's button, the same in every state. The
@@ -199,6 +236,13 @@ class ExplorePanel(widgets.VBox):
             whose children are chosen by control ``names[k]``.
         images: dict index tuple -> the Image widget of that grid point.
         png: dict index tuple -> the PNG bytes of that grid point.
+        texts: dict index tuple -> the text of that grid point: its setting,
+            then its result when known ("learning rate 5, tanh activation:
+            learned XOR, loss 0.003."); the alt text of its picture and what
+            the live region says when it is shown.
+        text_widgets: dict index tuple -> the HTML widget showing that text
+            (class ``nnx-text-<indices>``, under the picture).
+        text_stacks: like ``stacks``, the Stacks of the text widgets.
         messages: dict index tuple -> the message shown instead of a plot
             (only for grid points whose training failed).
         links: the jslink widgets (control index -> Stack selected_index).
@@ -241,7 +285,12 @@ def explore(
         run: function called as ``run(**values)`` with one value per control
             name (e.g. ``run(lr=0.5, activation="tanh", depth=2)``); it trains
             a network with nnlib (seeded) and returns a matplotlib Figure of
-            the result. It may raise ``nnlib.TrainingDiverged`` (or any
+            the result, or ``(figure, result)`` with a short text of the
+            result ("learned XOR, loss 0.003") that a screen reader says
+            after the setting. Without it, the figure's title
+            (``fig.suptitle``) and its own description (figures of
+            :mod:`nnlib.book.plots` carry one) are the result; a plain
+            figure without a title gives the setting alone. It may raise ``nnlib.TrainingDiverged`` (or any
             ``FloatingPointError``): that grid point then shows the message.
             Anything it prints is discarded, so the cell output stays fixed.
         grid: ordered dict of control name (str, a valid Python argument name)
@@ -264,7 +313,8 @@ def explore(
 
     Raises:
         TypeError: ``run`` is not callable, ``grid`` is not a dict, a value
-            has an unsupported type, or ``run`` does not return a Figure.
+            has an unsupported type, or ``run`` does not return a Figure (or
+            a (Figure, str) pair).
         ValueError: a name is not a valid argument name, a list is empty or
             has repeated values, the grid has more than MAX_POINTS points, a
             grid value is outside its limit, or ``limits`` names a control
@@ -279,15 +329,18 @@ def explore(
     shape = tuple(len(v) for v in values)
     png: dict[tuple[int, ...], bytes] = {}
     messages: dict[tuple[int, ...], str] = {}
+    texts: dict[tuple[int, ...], str] = {}
     figsize = None
     for idx in itertools.product(*(range(n) for n in shape)):
         point = {name: values[k][i] for k, (name, i) in enumerate(zip(names, idx))}
         fig, message = _call_run(run, point)
         if fig is None:
             messages[idx] = message
+            texts[idx] = _point_text(point, f"training diverged: {message}")
             continue
         if figsize is None:
             figsize = tuple(fig.get_size_inches())
+        texts[idx] = _point_text(point, message)
         png[idx] = render_png(fig, figsize)
     for idx, message in messages.items():
         png[idx] = render_png(message_figure(message, figsize or DEFAULT_FIGSIZE))
@@ -297,25 +350,39 @@ def explore(
 
     # --- nested stacks: one level per control ------------------------------
     images: dict[tuple[int, ...], widgets.Image] = {}
+    text_widgets: dict[tuple[int, ...], widgets.HTML] = {}
     stacks: list[list[widgets.Stack]] = [[] for _ in names]
+    text_stacks: list[list[widgets.Stack]] = [[] for _ in names]
 
-    def build(level: int, prefix: tuple[int, ...]) -> widgets.Widget:
+    def make_image(idx: tuple[int, ...]) -> widgets.Widget:
+        image = widgets.Image(value=png[idx], format="png")
+        # The class names the grid point; the browser tests (and the book's
+        # script that sets each picture's alt text) use it.
+        image.add_class("nnx-point-" + "-".join(str(i) for i in idx))
+        images[idx] = image
+        return image
+
+    def make_text(idx: tuple[int, ...]) -> widgets.Widget:
+        text = widgets.HTML(html.escape(texts[idx]))
+        text.add_class("nnx-text-" + "-".join(str(i) for i in idx))
+        text_widgets[idx] = text
+        return text
+
+    def build(level: int, prefix: tuple[int, ...], leaf, into: list[list[widgets.Stack]]) -> widgets.Widget:
         if level == len(names):
-            image = widgets.Image(value=png[prefix], format="png")
-            # The class names the grid point; the browser test uses it.
-            image.add_class("nnx-point-" + "-".join(str(i) for i in prefix))
-            images[prefix] = image
-            return image
-        children = [build(level + 1, prefix + (i,)) for i in range(shape[level])]
+            return leaf(prefix)
+        children = [build(level + 1, prefix + (i,), leaf, into) for i in range(shape[level])]
         stack = widgets.Stack(children=children, selected_index=0)
-        stacks[level].append(stack)
+        into[level].append(stack)
         return stack
 
-    view = build(0, ())
+    view = build(0, (), make_image, stacks)
+    text_view = build(0, (), make_text, text_stacks)
+    text_view.add_class("nnx-result")
     links = [
         widgets.jslink((controls[name], "index"), (stack, "selected_index"))
-        for name, level_stacks in zip(names, stacks)
-        for stack in level_stacks
+        for name, level_stacks, level_texts in zip(names, stacks, text_stacks)
+        for stack in level_stacks + level_texts
     ]
 
     live = _live_section(run, names, values, controls, figsize or DEFAULT_FIGSIZE, free_limits)
@@ -326,7 +393,8 @@ def explore(
     if description:
         header.append(widgets.HTML(f"<span>{html.escape(description)}</span>"))
     panel = ExplorePanel(
-        children=header + [widgets.HBox(list(controls.values()), layout={"flex_flow": "row wrap"}), view, live["box"]]
+        children=header + [widgets.HBox(list(controls.values()), layout={"flex_flow": "row wrap"}), view,
+                           text_view, live["box"]]
     )
     panel.add_class("nnx-explore")
     panel.names = list(names)
@@ -335,6 +403,9 @@ def explore(
     panel.stacks = stacks
     panel.images = images
     panel.png = png
+    panel.texts = texts
+    panel.text_widgets = text_widgets
+    panel.text_stacks = text_stacks
     panel.messages = messages
     panel.links = links
     panel.live = live
@@ -467,8 +538,35 @@ def message_figure(message: str, figsize: tuple[float, float] = DEFAULT_FIGSIZE)
     return fig
 
 
+def setting_text(point: Mapping[str, Any]) -> str:
+    """One setting of the controls in words, as a screen reader should say it.
+
+    Args:
+        point: control name -> value, in the grid's order.
+
+    Returns:
+        e.g. "learning rate 5, tanh activation, 2 hidden layers" for
+        ``{"lr": 5, "activation": "tanh", "depth": 2}``; a name without its
+        own words reads "<label> <value>" ("dropout 0.2").
+    """
+    parts = []
+    for name, value in point.items():
+        words = _SETTING_WORDS.get(name)
+        parts.append(words(value) if words else f"{_label(name)} {_fmt(value)}")
+    return ", ".join(parts)
+
+
+def _point_text(point: Mapping[str, Any], result: str) -> str:
+    """The text of a grid point: its setting, then its result if there is one."""
+    result = " ".join(result.split()).rstrip(".")
+    return f"{setting_text(point)}: {result}." if result else f"{setting_text(point)}."
+
+
 def _call_run(run: Callable[..., Figure], point: dict[str, Any]) -> tuple[Figure | None, str]:
-    """Call ``run(**point)`` with output captured; return (figure, "") or (None, message)."""
+    """Call ``run(**point)`` with output captured.
+
+    Returns (figure, result text) (the text "" when there is none) or
+    (None, message) when training diverged."""
     import matplotlib.pyplot as plt
     from IPython.utils.capture import capture_output
 
@@ -492,9 +590,23 @@ def _call_run(run: Callable[..., Figure], point: dict[str, Any]) -> tuple[Figure
         for num in set(plt.get_fignums()) - before:
             if getattr(fig, "number", None) != num:
                 plt.close(num)
+    result = ""
+    if isinstance(fig, tuple) and len(fig) == 2 and isinstance(fig[0], Figure):
+        fig, result = fig
+        if not isinstance(result, str):
+            raise TypeError(f"run returned (figure, result): the result must be a str (a short text of the "
+                            f"result); got {type(result).__name__} for {_describe(point)}")
+    elif isinstance(fig, Figure):
+        from .plots import figure_description
+
+        # the figure's title (what run wrote over it: often the result in
+        # words), then what nnlib.book.plots recorded about the data it drew
+        title = " ".join(fig.get_suptitle().split())
+        result = ". ".join(t.rstrip(".") for t in (title, figure_description(fig) or "") if t)
     if not isinstance(fig, Figure):
-        raise TypeError(f"run must return a matplotlib Figure; got {type(fig).__name__} for {_describe(point)}")
-    return fig, ""
+        raise TypeError(f"run must return a matplotlib Figure (or a (Figure, str) pair); got "
+                        f"{type(fig).__name__} for {_describe(point)}")
+    return fig, result
 
 
 def _describe(point: Mapping[str, Any]) -> str:
@@ -600,11 +712,20 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+def _spoken(name: str) -> str:
+    """The accessible name of a control: its label with symbols spoken."""
+    return SPOKEN_LABELS.get(name, _label(name))
+
+
 def _make_control(name: str, vals: list[Any]) -> widgets.ValueWidget:
-    """SelectionSlider for numbers and bools, Dropdown for strings; index starts at 0."""
+    """SelectionSlider for numbers and bools, Dropdown for strings; index starts at 0.
+
+    The tooltip holds the spoken name (:func:`_spoken`); the book's script
+    names the slider's handle with it (ipywidgets shows it as the label's
+    title)."""
     options = [(_fmt(v), v) for v in vals]
     kwargs = dict(options=options, index=0, description=_label(name), style=_STYLE,
-                  layout={"width": "auto", "min_width": "300px"})
+                  tooltip=_spoken(name), layout={"width": "auto", "min_width": "300px"})
     if all(isinstance(v, str) for v in vals):
         control = widgets.Dropdown(**kwargs)
     else:

@@ -15,6 +15,34 @@ figure shows exactly once; ``plt.show()`` is not needed and does not show them;
     fig = plot_decision_boundary(net, X, y, title="XOR after training")
     fig = plot_history(history)
     fig = plot_confusion_matrix(y_test, net.predict(X_test))
+
+**Colour is never the only carrier.** Classes get the Okabe-Ito palette
+(:data:`CLASS_COLORS`, told apart under the common colour-vision deficiencies)
+*and* a marker each (:data:`CLASS_MARKERS`); regions of several classes are
+outlined in black; curves of several runs differ in line style and marker too
+(:data:`LINE_STYLES`); the confusion matrix writes its numbers in the cells.
+Every figure has an opaque white background, so it stays legible in the
+book's dark mode (a transparent figure would put black text on a dark page).
+
+**Every figure describes itself.** Each function records a sentence built
+from the data it drew, e.g. "Learning curves over 400 epochs: training loss
+falls from 0.693 to 0.00412." (:func:`figure_description`; drawing several
+plots into one figure joins their sentences). To show a figure in a notebook
+with that text as its alt text, end the cell with :func:`with_alt_text`::
+
+    with_alt_text(plot_history(history))        # alt: the figure's own description
+    with_alt_text(fig, alt="The boundary ...")  # or any text, e.g. an f-string of computed numbers
+
+Its output holds ``text/html`` (an ``<img>`` with the alt text and the PNG as
+a ``data:`` URI), ``image/png`` and ``text/plain`` (the alt text). myst-nb
+renders the ``text/html`` first, so the built page's image has the alt text;
+JupyterLab ranks HTML above PNG too, so its image has the alt text as well;
+viewers that draw no HTML show the PNG. The ``text/plain`` form is the alt
+text itself, fixed by the data, so nbval compares it strictly. nbval also
+compares ``text/html``, which holds the PNG's bytes: they are the same on
+every run of a machine (no timestamp is stored), but a different CPU may move
+a pixel, so add one sanitizer for the ``data:`` URI to tests/nbval_sanitize.cfg
+when chapters use it (``regex: data:image/png;base64,[A-Za-z0-9+/=]+``).
 """
 
 from __future__ import annotations
@@ -39,6 +67,13 @@ from ..validate import as_float_array, as_labels, check_choice, check_positive, 
 __all__ = [
     "STYLE",
     "CLASS_COLORS",
+    "CLASS_MARKERS",
+    "LINE_STYLES",
+    "BINARY_COLORS",
+    "figure_description",
+    "set_description",
+    "with_alt_text",
+    "FigureWithAlt",
     "book_style",
     "grid_on",
     "decision_grid",
@@ -72,11 +107,26 @@ STYLE: dict = {
     "lines.markersize": 4,
     "figure.dpi": 100,
     "image.interpolation": "nearest",
+    # opaque white, so figures stay legible on the theme's dark background
+    # (IPython's inline backend makes figures transparent by default)
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
 }
 """The small, consistent look of every figure of the book (matplotlib rcParams)."""
 
-CLASS_COLORS: list[str] = [mpl.colors.to_hex(c) for c in mpl.colormaps["tab10"].colors]
-"""One colour per class (class k gets CLASS_COLORS[k % 10]) for nets with several outputs."""
+CLASS_COLORS: list[str] = ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442", "#000000"]
+"""One colour per class (class k gets CLASS_COLORS[k % 8]) for nets with several
+outputs, and one per run or path: the Okabe-Ito palette (orange, sky blue,
+bluish green, blue, vermillion, reddish purple, yellow, black; Okabe and Ito,
+"Color Universal Design", 2008), chosen to stay apart under protanopia,
+deuteranopia and tritanopia (tests/unit/book/test_plots_a11y.py measures it)."""
+
+CLASS_MARKERS: list[str] = ["o", "s", "^", "D", "v", "P", "X", "*", "h", "<"]
+"""One marker per class (class k gets CLASS_MARKERS[k % 10]), so classes differ
+in shape as well as colour."""
+
+LINE_STYLES: list[str] = ["-", "--", ":", "-."]
+"""Line styles of successive runs on one axes (with a marker each)."""
 
 PROB_CMAP = "RdBu_r"
 """The diverging colormap of P(class 1): blue near 0, white at 0.5, red near 1."""
@@ -104,7 +154,134 @@ def book_style() -> Iterator[None]:
 
 def _new_figure(figsize: tuple[float, float], layout: str | None = "constrained") -> Figure:
     """A figure of a fixed size that pyplot does not track (call inside book_style)."""
-    return Figure(figsize=figsize, layout=layout)
+    return Figure(figsize=figsize, layout=layout, facecolor="white")
+
+
+def _opaque(fig: Figure) -> None:
+    """Give a figure (also one the caller made) an opaque white background."""
+    fig.patch.set_facecolor("white")
+    fig.patch.set_alpha(1.0)
+
+
+# ------------------------------------------------------------- descriptions
+_DESCRIPTION_ATTR = "_nnx_description_parts"
+
+
+def _describe(fig: Figure, text: str, own: bool) -> None:
+    """Record ``text`` as the figure's description: replace it on a figure the
+    function made (``own``), append it on a figure the caller made (one
+    sentence per plot drawn into it)."""
+    parts = [] if own else list(getattr(fig, _DESCRIPTION_ATTR, []))
+    parts.append(text)
+    setattr(fig, _DESCRIPTION_ATTR, parts)
+
+
+def set_description(fig: Figure, text: str) -> Figure:
+    """Replace the description of ``fig`` (e.g. with a sentence that says what
+    to see in it) and return the figure."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"a figure's description must be a non-empty str; got {text!r}")
+    setattr(fig, _DESCRIPTION_ATTR, [text.strip()])
+    return fig
+
+
+def figure_description(fig: Figure) -> str | None:
+    """The description the plot functions recorded on ``fig``, built from the
+    data they drew, e.g. "Learning curves over 400 epochs: training loss falls
+    from 0.693 to 0.00412."; None for a figure they did not draw."""
+    parts = getattr(fig, _DESCRIPTION_ATTR, None)
+    return " ".join(parts) if parts else None
+
+
+def _num(x: float) -> str:
+    """A number as the descriptions print it: 3 significant digits."""
+    x = float(x)
+    if not math.isfinite(x):
+        return "infinite" if x > 0 else ("minus infinite" if x < 0 else "not a number")
+    return f"{x:.3g}"
+
+
+def _trend(name: str, first: float, last: float, epochs: int) -> str:
+    """ "training loss falls from 0.693 to 0.0041 over 40 epochs" and the like."""
+    if _num(first) == _num(last):
+        verb = f"stays at {_num(last)}"
+    else:
+        verb = f"{'falls' if last < first else 'rises'} from {_num(first)} to {_num(last)}"
+    return f"{name} {verb}" + (f" over {epochs} epochs" if epochs else "")
+
+
+def _words_list(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+class FigureWithAlt:
+    """A figure shown with its alt text (what :func:`with_alt_text` returns).
+
+    Its outputs: ``text/html`` (an ``<img>`` with ``alt`` and the PNG as a
+    ``data:`` URI), ``image/png`` and ``text/plain`` (the alt text). See the
+    module docstring for how the book and nbval use them.
+
+    Attributes:
+        alt: the alt text.
+        png: the PNG bytes (100 dpi, cropped to the drawing, no timestamp).
+        size: (width, height) of the PNG in pixels.
+    """
+
+    def __init__(self, fig: Figure, alt: str):
+        import base64
+        import io
+
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=100, bbox_inches="tight", facecolor="white",
+                    metadata={"Software": None})
+        self.png = buf.getvalue()
+        self.alt = " ".join(alt.split())
+        self.size = tuple(int(v) for v in np.frombuffer(self.png[16:24], dtype=">u4"))
+        self._b64 = base64.b64encode(self.png).decode("ascii")
+
+    def _repr_html_(self) -> str:
+        import html
+
+        w, h = self.size
+        return (f'<img src="data:image/png;base64,{self._b64}" alt="{html.escape(self.alt, quote=True)}" '
+                f'width="{w}" height="{h}" class="nnx-figure"/>')
+
+    def _repr_png_(self) -> bytes:
+        return self.png
+
+    def __repr__(self) -> str:
+        return f"<figure: {self.alt}>"
+
+    def _repr_pretty_(self, p, cycle) -> None:  # IPython's pretty printer: the alt text, nothing volatile
+        p.text(repr(self))
+
+
+def with_alt_text(fig: Figure, alt: str | None = None) -> FigureWithAlt:
+    """The figure to show as a cell's last expression, with an alt text.
+
+    Args:
+        fig: a matplotlib Figure; a pyplot figure is closed, so it shows once.
+        alt: the alt text; None takes the figure's own description
+            (:func:`figure_description`).
+
+    Returns:
+        a :class:`FigureWithAlt`.
+
+    Raises:
+        ValueError: no ``alt`` was given and the figure has no description.
+    """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"with_alt_text needs a matplotlib Figure; got {type(fig).__name__}")
+    text = alt if alt is not None else figure_description(fig)
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("the figure has no description (it was not drawn by nnlib.book.plots): "
+                         "pass alt='what the figure shows and what to see in it'")
+    shown = FigureWithAlt(fig, text)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)  # a pyplot figure would show a second time, without alt text
+    return shown
 
 
 class _PlainLogFormatter(mpl.ticker.LogFormatter):
@@ -222,6 +399,7 @@ def plot_decision_boundary(
             fig = _new_figure((4.4, 3.6))
             ax = fig.add_subplot()
         fig = ax.figure
+        _opaque(fig)
         if k == 1:
             p = out[:, :, 0]
             im = ax.imshow(p, origin="lower", extent=extent, cmap=PROB_CMAP, vmin=0.0, vmax=1.0,
@@ -238,10 +416,14 @@ def plot_decision_boundary(
             predicted = class_labels(out.reshape(-1, k)).reshape(out.shape[:2])  # as net.predict decides
             ax.imshow(predicted, origin="lower", extent=extent, cmap=ListedColormap(colors),
                       vmin=-0.5, vmax=k - 0.5, alpha=0.3, aspect="auto")
+            # the borders between regions in black: the regions differ in more than colour
+            if len(np.unique(predicted)) > 1:
+                ax.contour(x1, x2, predicted, levels=np.arange(k - 1) + 0.5, colors="black", linewidths=1.0)
         for c in range(n_classes):
             mask = labels == c
             if mask.any():
-                ax.scatter(X[mask, 0], X[mask, 1], s=22, color=colors[c], edgecolors="black",
+                ax.scatter(X[mask, 0], X[mask, 1], s=24, color=colors[c], edgecolors="black",
+                           marker=CLASS_MARKERS[c % len(CLASS_MARKERS)],
                            linewidths=0.6, label=f"class {c}", zorder=3)
         ax.set_xlim(extent[0], extent[1])
         ax.set_ylim(extent[2], extent[3])
@@ -250,7 +432,21 @@ def plot_decision_boundary(
         if title:
             ax.set_title(title)
         ax.legend(loc="upper right", frameon=True, framealpha=0.85, handletextpad=0.2, borderpad=0.3)
+    predicted_points = class_labels(np.asarray(net.forward(X)), n_classes=n_classes)
+    correct = int(np.sum(predicted_points == labels))
+    n = int(X.shape[0])
+    shapes = _words_list([f"class {c} as {_MARKER_WORDS[CLASS_MARKERS[c % len(CLASS_MARKERS)]]}"
+                          for c in range(n_classes) if np.any(labels == c)])
+    boundary = ("the decision boundary, where P(class 1) = 0.5, is a black line" if k == 1
+                else "black lines separate the regions of its predicted classes")
+    _describe(fig, f"{title + ': ' if title else ''}What the network predicts over the plane "
+                   f"(x1 from {_num(extent[0])} to {_num(extent[1])}, x2 from {_num(extent[2])} to {_num(extent[3])}); "
+                   f"{boundary}. It classifies {correct} of {n} data points correctly ({shapes}).", own)
     return fig
+
+
+_MARKER_WORDS = {"o": "circles", "s": "squares", "^": "triangles", "D": "diamonds", "v": "down triangles",
+                 "P": "plus signs", "X": "crosses", "*": "stars", "h": "hexagons", "<": "left triangles"}
 
 
 # ---------------------------------------------------------- learning curves
@@ -306,15 +502,20 @@ def plot_history(
                 raise ValueError(f"axes must hold one Axes per metric ({len(metrics)}); got {len(axes)}")
             fig = axes[0].figure
             own = False
+        _opaque(fig)
+        said = []
         for ax, m in zip(axes, metrics):
             train_values = _series(history, m)
             epochs = np.arange(1, len(train_values) + 1)
             marker = "o" if len(epochs) <= 30 else None
-            ax.plot(epochs, train_values, marker=marker, markersize=3, label="training")
+            ax.plot(epochs, train_values, marker=marker, markersize=3, label="training", color=CLASS_COLORS[3])
+            name = "learning rate" if m == "lr" else m
+            said.append(_trend(("" if m == "lr" else "training ") + name, train_values[0], train_values[-1], 0))
             val_values = _series(history, "val_" + m) if m in ("loss", "accuracy") else []
             if val_values:
                 ax.plot(np.arange(1, len(val_values) + 1), val_values, marker=marker, markersize=3,
-                        linestyle="--", label="validation")
+                        linestyle="--", label="validation", color=CLASS_COLORS[4])
+                said.append(_trend(f"validation {name} (dashed)", val_values[0], val_values[-1], 0))
             if logy and m in ("loss", "lr"):
                 _log_y(ax)
             ax.set_xlabel("epoch")
@@ -327,6 +528,8 @@ def plot_history(
                 fig.suptitle(title)
             else:
                 axes[0].set_title(title)
+    _describe(fig, f"{title + ': ' if title else ''}Learning curves over {n_epochs} epochs: "
+                   f"{_words_list(said)}.", own)
     return fig
 
 
@@ -363,10 +566,14 @@ def plot_histories(
     if logy is None:
         logy = metric == "loss"
     with book_style():
+        own = ax is None
         if ax is None:
             fig = _new_figure((4.8, 3.2))
             ax = fig.add_subplot()
         fig = ax.figure
+        _opaque(fig)
+        runs = []
+        shown = "learning rate" if metric == "lr" else (("validation " if validation else "training ") + metric)
         for i, (label, h) in enumerate(histories.items()):
             values = _series(h, name)
             if not values:
@@ -374,11 +581,21 @@ def plot_histories(
             color = CLASS_COLORS[i % len(CLASS_COLORS)]
             epochs = np.arange(1, len(values) + 1)
             finite = np.isfinite(values)
-            ax.plot(epochs[finite], np.asarray(values)[finite], color=color, label=str(label))
-            if getattr(h, "diverged", False) and finite.any():
+            # a line style and a marker each: the runs differ in more than colour
+            ax.plot(epochs[finite], np.asarray(values)[finite], color=color, label=str(label),
+                    linestyle=LINE_STYLES[i % len(LINE_STYLES)], marker=CLASS_MARKERS[i % len(CLASS_MARKERS)],
+                    markersize=3.5, markevery=max(1, len(values) // 8))
+            diverged = getattr(h, "diverged", False) and finite.any()
+            if diverged:
                 last = np.flatnonzero(finite)[-1]
                 ax.plot(epochs[last], values[last], marker="x", markersize=8, markeredgewidth=2,
                         color=color, linestyle="none")
+            if finite.any():
+                first_value, last_value = values[int(np.flatnonzero(finite)[0])], values[int(np.flatnonzero(finite)[-1])]
+                run = f"{label}: {_trend('', first_value, last_value, 0).strip()} in {len(values)} epochs"
+            else:
+                run = f"{label}: no finite value"
+            runs.append(run + (" (diverged, marked x)" if diverged else ""))
         if logy:
             _log_y(ax)
         ax.set_xlabel("epoch")
@@ -389,6 +606,8 @@ def plot_histories(
         ax.legend()
         if title:
             ax.set_title(title)
+    _describe(fig, f"{title + ': ' if title else ''}The {shown} per epoch of {len(runs)} run{'s' if len(runs) != 1 else ''}"
+                   f"{' (log scale)' if logy else ''}; {'; '.join(runs)}.", own)
     return fig
 
 
@@ -414,6 +633,7 @@ def plot_activations(
         raise ValueError("names must list at least one activation")
     z = np.linspace(-5.0, 5.0, 1001)  # holds z = 0 exactly
     with book_style():
+        own = axes is None
         if axes is None:
             fig = _new_figure((2.5 * len(acts), 2.5))
             axes = list(np.atleast_1d(fig.subplots(1, len(acts))))
@@ -425,10 +645,10 @@ def plot_activations(
         for i, (ax, act) in enumerate(zip(axes, acts)):
             ax.axhline(0, color="0.6", linewidth=0.6)
             ax.axvline(0, color="0.6", linewidth=0.6)
-            ax.plot(z, act.f(z), color=CLASS_COLORS[0], label="g(z)")
+            ax.plot(z, act.f(z), color=CLASS_COLORS[3], label="g(z)")
             d = np.asarray(act.df(z), dtype=np.float64).copy()
             d[1:][np.abs(np.diff(d)) > 0.2] = np.nan  # draw a jump of g' as a gap, not a wall
-            ax.plot(z, d, color=CLASS_COLORS[1], linestyle="--", label="g'(z)")
+            ax.plot(z, d, color=CLASS_COLORS[4], linestyle="--", label="g'(z)")
             ax.set_title(act.name)
             ax.set_xlabel("z")
             if i == 0:
@@ -436,6 +656,14 @@ def plot_activations(
             ax.set_xlim(-5, 5)
             grid_on(ax)
             ax.legend(loc="upper left", handlelength=1.5)
+        _opaque(fig)
+    parts = []
+    for act in acts:
+        g = np.asarray(act.f(z), dtype=np.float64)
+        dg = np.asarray(act.df(z), dtype=np.float64)
+        parts.append(f"{act.name} goes from {_num(g[0])} to {_num(g[-1])}, its derivative peaks at {_num(dg.max())}")
+    _describe(fig, f"Activation functions g(z) (solid) and their derivatives g'(z) (dashed) for z from -5 to 5: "
+                   f"{'; '.join(parts)}.", own)
     return fig
 
 
@@ -540,6 +768,14 @@ def plot_digits(
                 ax.set_title(f"pred {pred[i]}", fontsize=fs, pad=2)
         if title:
             fig.suptitle(title, y=1 - 0.04 / fig.get_figheight(), va="top")
+        _opaque(fig)
+    text = f"{title + ': ' if title else ''}{n} digit image{'s' if n != 1 else ''}, dark ink on white"
+    if pred is not None and true is not None:
+        wrong = int(np.sum(pred != true))
+        text += f"; {n - wrong} predicted right, {wrong} wrong (titled pred / true in red)"
+    elif true is not None:
+        text += ", each titled with its label: " + " ".join(str(int(t)) for t in true[:20]) + (" ..." if n > 20 else "")
+    _describe(fig, text + ".", True)
     return fig
 
 
@@ -593,6 +829,9 @@ def plot_weight_images(
         cb.set_label("weight")
         if title:
             fig.suptitle(title, y=1 - 0.04 / fh, va="top")
+        _opaque(fig)
+    _describe(fig, f"{title + ': ' if title else ''}The incoming weights of the first {n} hidden units as "
+                   f"{h} x {w} images, red positive, blue negative, white zero; the largest |w| is {_num(vmax)}.", True)
     return fig
 
 
@@ -630,11 +869,13 @@ def plot_confusion_matrix(
     K = n_classes
     vmax = float(values.max()) or 1.0
     with book_style():
+        own = ax is None
         if ax is None:
             side = min(max(2.6, 0.42 * K + 1.2), 7.0)
             fig = _new_figure((side, side))
             ax = fig.add_subplot()
         fig = ax.figure
+        _opaque(fig)
         ax.imshow(values, cmap="Blues", vmin=0.0, vmax=vmax)
         if K <= 20:
             fs = 8 if K <= 10 else 6
@@ -652,6 +893,18 @@ def plot_confusion_matrix(
         ax.tick_params(length=0)
         if title:
             ax.set_title(title)
+    total = int(C.sum())
+    correct = int(np.trace(C))
+    text = (f"{title + ': ' if title else ''}Confusion matrix of {total} samples and {K} classes "
+            f"(rows true, columns predicted, counts in the cells): {correct} correct")
+    if total:
+        text += f" ({correct / total:.1%})"
+        off = C.copy()
+        np.fill_diagonal(off, 0)
+        if off.max() > 0:
+            i, j = np.unravel_index(int(np.argmax(off)), off.shape)
+            text += f"; the most frequent mistake is true class {i} predicted as {j}, {int(off[i, j])} times"
+    _describe(fig, text + ".", own)
     return fig
 
 
@@ -726,17 +979,20 @@ def plot_loss_surface_paths(
     else:  # a flat function: a single band
         lv = np.array([zmin - 0.5, zmin + 0.5])
     with book_style():
+        own = ax is None
         if ax is None:
             fig = _new_figure((5.6, 4.0))
             ax = fig.add_subplot()
         fig = ax.figure
+        _opaque(fig)
         # equal colour steps between successive levels, low = dark
         norm = mpl.colors.BoundaryNorm(lv, ncolors=256)
         ax.contourf(gx, gy, Z, levels=lv, cmap="viridis", norm=norm, alpha=0.35)
         ax.contour(gx, gy, Z, levels=lv, colors="0.35", linewidths=0.4, alpha=0.6)
         for i, (label, arr) in enumerate(checked.items()):
             color = CLASS_COLORS[i % len(CLASS_COLORS)]
-            ax.plot(arr[:, 0], arr[:, 1], color=color, marker="o", markersize=2.5, linewidth=1.3,
+            ax.plot(arr[:, 0], arr[:, 1], color=color, marker=CLASS_MARKERS[i % len(CLASS_MARKERS)],
+                    markersize=2.5, linewidth=1.3, linestyle=LINE_STYLES[i % len(LINE_STYLES)],
                     label=str(label), zorder=3)
             ax.plot(arr[0, 0], arr[0, 1], marker="s", markersize=7, color=color,
                     markeredgecolor="black", linestyle="none", zorder=4)
@@ -760,6 +1016,12 @@ def plot_loss_surface_paths(
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
         if title:
             ax.set_title(title)
+    ends = [f"{label} goes from ({_num(a[0, 0])}, {_num(a[0, 1])}) to ({_num(a[-1, 0])}, {_num(a[-1, 1])}) "
+            f"in {len(a) - 1} step{'s' if len(a) != 2 else ''}" for label, a in checked.items()]
+    where = f", minimum at ({_num(minimum[0])}, {_num(minimum[1])})" if minimum is not None else ""
+    _describe(fig, f"{title + ': ' if title else ''}Contours of the function over {xlabel} from {_num(xlim[0])} to "
+                   f"{_num(xlim[1])} and {ylabel} from {_num(ylim[0])} to {_num(ylim[1])}{where}, with the path of "
+                   f"each optimizer (start a square, end a star): {'; '.join(ends)}.", own)
     return fig
 
 
@@ -869,6 +1131,7 @@ def plot_network_diagram(
     ymax = (tallest - 1) / 2 + r + (0.45 if bias_names is not None else 0.2)
     xmin, xmax = -0.7, (len(sizes) - 1) * dx + 0.7
     with book_style():
+        own = ax is None
         if ax is None:
             scale = min(0.75, 5.0 / (ymax - ymin))  # inches per unit; at most 5 inches tall
             title_h = 0.3 if title else 0.0
@@ -912,4 +1175,11 @@ def plot_network_diagram(
         ax.set_axis_off()
         if title:
             ax.set_title(title)
+        _opaque(fig)
+    hidden = len(sizes) - 2
+    _describe(fig, f"{title + ': ' if title else ''}A fully connected network with layers of "
+                   f"{_words_list([str(s) for s in sizes])} units: {sizes[0]} input{'s' if sizes[0] != 1 else ''}, "
+                   f"{hidden} hidden layer{'s' if hidden != 1 else ''}, {sizes[-1]} output{'s' if sizes[-1] != 1 else ''}; "
+                   f"every unit connects to every unit of the next layer"
+                   f"{' (names written on the units and weights)' if labels else ''}.", own)
     return fig

@@ -1,5 +1,13 @@
 """Fixtures shared by the tests of the built book and of JupyterLab.
 
+``book_build``, ``built_html``, ``server``: the book is built once per test
+session (``jupyter-book build . --all --builder html -W -n --keep-going``
+into ``_build/html``, which executes every notebook, so it takes minutes) and
+served over a local HTTP server, for the build and browser tests
+(test_book.py) and the accessibility test (test_accessibility.py). Set
+``NNX_BOOK_HTML=/path/to/_build/html`` to test a book that was just built
+instead (the build test then skips).
+
 ``chromium``: Debian's Chromium (/usr/bin/chromium, installed by
 tools/browser_deps.sh from Debian's archive), driven headless through
 Playwright; ``playwright install`` (a browser download) is never used. Where
@@ -8,7 +16,13 @@ Chromium cannot be installed, the browser tests skip and say why.
 
 from __future__ import annotations
 
+import functools
+import http.server
+import os
+import shutil
 import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -38,3 +52,49 @@ def chromium():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def book_build():
+    """Build the book once per session; return (html folder, exit code, output) (output None if prebuilt)."""
+    prebuilt = os.environ.get("NNX_BOOK_HTML")
+    if prebuilt:
+        html_dir = Path(prebuilt)
+        assert (html_dir / "index.html").is_file(), f"NNX_BOOK_HTML={prebuilt} holds no built book"
+        return html_dir, 0, None
+    if shutil.which("npm") is None and not (ROOT / "_vendor_js" / "embed-amd.js").is_file():
+        pytest.skip("npm is not installed, so the widget JavaScript cannot be installed (tools/widget_js.sh)")
+    subprocess.run(["bash", str(ROOT / "tools" / "widget_js.sh")], cwd=ROOT, check=True)
+    jb = Path(sys.executable).with_name("jupyter-book")
+    proc = subprocess.run(
+        # --all: read every page again, so warnings of unchanged pages are reported too.
+        [str(jb), "build", ".", "--all", "--builder", "html", "-W", "-n", "--keep-going"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    return ROOT / "_build" / "html", proc.returncode, proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="session")
+def built_html(book_build):
+    """The built HTML; with --keep-going it exists even when the build warned
+    (test_book_builds_without_warnings reports that), so the pages are still tested."""
+    html_dir, code, output = book_build
+    if not (html_dir / "index.html").is_file():
+        pytest.fail(f"the book build produced no {html_dir / 'index.html'} (exit {code})")
+    return html_dir
+
+
+@pytest.fixture(scope="session")
+def server(built_html):
+    """Serve the built book on a local port (how readers get it: over HTTP)."""
+    handler = functools.partial(QuietHandler, directory=str(built_html))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass

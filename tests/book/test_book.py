@@ -4,7 +4,9 @@ browser with no kernel and no network.
 The build (``jupyter-book build . --builder html -W -n --keep-going`` into
 ``_build/html``) runs once per test session and executes every notebook, so it
 takes minutes. Set ``NNX_BOOK_HTML=/path/to/_build/html`` to test a book that
-was just built instead (the build tests then skip).
+was just built instead (the build tests then skip). The fixtures that build
+and serve the book (``book_build``, ``built_html``, ``server``) live in
+conftest.py, shared with test_accessibility.py.
 
 The browser test drives Debian's Chromium (/usr/bin/chromium, installed by
 tools/browser_deps.sh, which the set-up runs when the browser is missing) with
@@ -17,16 +19,9 @@ chapter page is kept in test-artifacts/ (git-ignored) for reviewers.
 from __future__ import annotations
 
 import base64
-import functools
 import html as html_lib
-import http.server
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -50,26 +45,6 @@ def toc_pages() -> list[str]:
 # the build
 
 
-@pytest.fixture(scope="session")
-def book_build():
-    """Build the book once per session; return (html folder, exit code, output) (output None if prebuilt)."""
-    prebuilt = os.environ.get("NNX_BOOK_HTML")
-    if prebuilt:
-        html_dir = Path(prebuilt)
-        assert (html_dir / "index.html").is_file(), f"NNX_BOOK_HTML={prebuilt} holds no built book"
-        return html_dir, 0, None
-    if shutil.which("npm") is None and not (ROOT / "_vendor_js" / "embed-amd.js").is_file():
-        pytest.skip("npm is not installed, so the widget JavaScript cannot be installed (tools/widget_js.sh)")
-    subprocess.run(["bash", str(ROOT / "tools" / "widget_js.sh")], cwd=ROOT, check=True)
-    jb = Path(sys.executable).with_name("jupyter-book")
-    proc = subprocess.run(
-        # --all: read every page again, so warnings of unchanged pages are reported too.
-        [str(jb), "build", ".", "--all", "--builder", "html", "-W", "-n", "--keep-going"],
-        cwd=ROOT, capture_output=True, text=True,
-    )
-    return ROOT / "_build" / "html", proc.returncode, proc.stdout + proc.stderr
-
-
 def test_book_builds_without_warnings(book_build):
     html_dir, code, output = book_build
     if output is None:
@@ -80,16 +55,6 @@ def test_book_builds_without_warnings(book_build):
     ]
     assert code == 0, f"jupyter-book build exited with {code}:\n" + "\n".join(output.splitlines()[-40:])
     assert not warnings, "the build printed warnings:\n" + "\n".join(warnings)
-
-
-@pytest.fixture(scope="session")
-def built_html(book_build):
-    """The built HTML; with --keep-going it exists even when the build warned
-    (test_book_builds_without_warnings reports that), so the pages are still tested."""
-    html_dir, code, output = book_build
-    if not (html_dir / "index.html").is_file():
-        pytest.fail(f"the book build produced no {html_dir / 'index.html'} (exit {code})")
-    return html_dir
 
 
 def page_files(html_dir: Path) -> list[Path]:
@@ -177,22 +142,6 @@ def image_bytes(m: dict) -> bytes:
 
 # ---------------------------------------------------------------------------
 # the browser
-
-
-@pytest.fixture(scope="session")
-def server(built_html):
-    """Serve the built book on a local port (how readers get it: over HTTP)."""
-    handler = functools.partial(QuietHandler, directory=str(built_html))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
 
 
 def shown_point(panel) -> tuple[str, bytes]:

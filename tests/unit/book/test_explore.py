@@ -111,9 +111,10 @@ def test_every_control_is_linked_to_every_stack_of_its_level(panel_and_calls):
     assert [len(level) for level in panel.stacks] == [1, 3, 3 * 2]
     pairs = {(id(l.source[0]), l.source[1], id(l.target[0]), l.target[1]) for l in panel.links}
     assert all(isinstance(l, Link) for l in panel.links)
-    assert len(panel.links) == 1 + 3 + 6
-    for name, level in zip(GRID, panel.stacks):
-        for stack in level:
+    assert [len(level) for level in panel.text_stacks] == [1, 3, 3 * 2]
+    assert len(panel.links) == 2 * (1 + 3 + 6)  # the pictures' Stacks and the texts' Stacks
+    for name, level, texts in zip(GRID, panel.stacks, panel.text_stacks):
+        for stack in level + texts:
             assert (id(panel.controls[name]), "index", id(stack), "selected_index") in pairs
             assert stack.selected_index == 0
 
@@ -280,7 +281,8 @@ def test_every_setting_diverging_still_gives_a_panel():
         (label_figure, {"learning rate": [0.1]}, ValueError, "not a valid Python name"),
         (label_figure, {"lr": [None]}, TypeError, "numbers, strings or bools"),
         (label_figure, {"a": list(range(8)), "b": list(range(9))}, ValueError, f"8 × 9 = 72 points; keep it at most {MAX_POINTS}"),
-        (lambda lr: None, {"lr": [0.1]}, TypeError, "run must return a matplotlib Figure; got NoneType for lr=0.1"),
+        (lambda lr: None, {"lr": [0.1]}, TypeError,
+         "run must return a matplotlib Figure (or a (Figure, str) pair); got NoneType for lr=0.1".replace(")", r"\)")),
     ],
 )
 def test_bad_input_gets_a_clear_error(run, grid, error, words):

@@ -88,7 +88,7 @@ def test_decision_boundary_multiclass_uses_argmax_and_given_axes():
     image = ax.images[0]
     assert np.array_equal(np.asarray(image.get_array()).ravel(), net.predict(pixel_centres(image)))
     # the points are drawn where the data are
-    offsets = np.concatenate([c.get_offsets() for c in ax.collections])
+    offsets = np.concatenate([c.get_offsets() for c in ax.collections if c.get_label().startswith("class")])
     np.testing.assert_allclose(np.sort(offsets, axis=0), np.sort(X, axis=0))
 
 

@@ -1,0 +1,143 @@
+// The interactive panels (nnlib.book.explore) for a keyboard and a screen
+// reader, in the built book. tools/widget_js.sh appends this file to
+// widgets-setup.js, which the pages with widgets load before the widget
+// bundle. Our own code (not third-party).
+//
+// The widget bundle (@jupyter-widgets/html-manager 1.0.15) renders a
+// SelectionSlider as a noUiSlider handle (role="slider", tabindex 0, moved by
+// the arrow keys, Home and End) with no accessible name and the option's
+// *index* as its aria-valuetext; the panel's pictures as <img> with no alt;
+// and the live section's header as a <div> no keyboard can reach. ipywidgets
+// 8.1 has no trait for any of these (an Image with a tooltip does not even
+// render in this bundle), so explore() stores the words in the widget state
+// and this script puts them where assistive technology reads them:
+//
+// 1. every picture (img.nnx-point-<i>-<j>) gets as alt the text of its grid
+//    point (the HTML widget .nnx-text-<i>-<j>: setting and result), and the
+//    live section's retrained picture the text of its status line;
+// 2. every slider handle gets an aria-label, the control's tooltip (the
+//    label with its symbol spoken: "learning rate", not "learning rate η"),
+//    and the readout's text (the option's label) as aria-valuetext; the
+//    readout stops being a second, useless tab stop;
+// 3. a polite live region after the shown text (.nnx-result, which is then
+//    hidden from screen readers to avoid reading it twice) repeats the shown
+//    text whenever a control moves: "learning rate 5, tanh activation,
+//    2 hidden layers: ...";
+// 4. the header of the live section ("Try other values ...") becomes a
+//    button (role, tabindex, Enter and Space, aria-expanded).
+//
+// The widgets render after the page's load event and re-render their
+// attributes on every move, so a MutationObserver runs the idempotent
+// scan() once per animation frame after any change.
+(function () {
+  "use strict";
+
+  function pointKey(el, prefix) {
+    for (var i = 0; i < el.classList.length; i++) {
+      var c = el.classList[i];
+      if (c.indexOf(prefix) === 0) return c.slice(prefix.length);
+    }
+    return null;
+  }
+
+  function set(el, name, value) {
+    if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+  }
+
+  function shownText(panel) {
+    var texts = panel.querySelectorAll('[class*="nnx-text-"]');
+    for (var i = 0; i < texts.length; i++) {
+      if (texts[i].offsetParent !== null) return texts[i].textContent.trim();
+    }
+    return "";
+  }
+
+  function scanPanel(panel) {
+    // 1. the alt text of every picture
+    var imgs = panel.querySelectorAll('img[class*="nnx-point-"]');
+    for (var i = 0; i < imgs.length; i++) {
+      var text = panel.querySelector(".nnx-text-" + pointKey(imgs[i], "nnx-point-"));
+      if (text) set(imgs[i], "alt", text.textContent.trim());
+    }
+    // ... and the live section's retrained picture (hidden until a kernel
+    // retrains) says what its status line says
+    var others = panel.querySelectorAll('img:not([class*="nnx-point-"])');
+    for (var j = 0; j < others.length; j++) {
+      var status = others[j].parentNode.querySelector(".widget-html");
+      var said = status ? status.textContent.trim() : "";
+      set(others[j], "alt", said || "No retrained picture yet");
+    }
+    // 2. the sliders' names and values
+    var controls = panel.querySelectorAll('[class*="nnx-control-"]');
+    for (var k = 0; k < controls.length; k++) {
+      var label = controls[k].querySelector(".widget-label");
+      var handle = controls[k].querySelector(".noUi-handle");
+      var readout = controls[k].querySelector(".widget-readout");
+      if (!handle || !label) continue;
+      var name = label.title && label.title !== "null" ? label.title : label.textContent.trim();
+      set(handle, "aria-label", name);
+      if (readout) {
+        set(handle, "aria-valuetext", readout.textContent.trim());
+        set(readout, "contenteditable", "false");
+        set(readout, "aria-hidden", "true");
+      }
+    }
+    // 3. the live region
+    var result = panel.querySelector(".nnx-result");
+    if (result) {
+      set(result, "aria-hidden", "true");
+      var live = panel.querySelector(".nnx-live");
+      if (!live) {
+        live = document.createElement("div");
+        live.className = "nnx-live visually-hidden";
+        live.setAttribute("aria-live", "polite");
+        live.setAttribute("aria-atomic", "true");
+        result.parentNode.insertBefore(live, result.nextSibling);
+        live.dataset.shown = shownText(panel);  // nothing is said on page load
+      }
+      var now = shownText(panel);
+      if (now && live.dataset.shown !== now) {
+        live.dataset.shown = now;
+        live.textContent = now;
+      }
+    }
+    // 4. the live section's header as a button
+    var headers = panel.querySelectorAll(".jupyter-widget-Collapse-header");
+    for (var h = 0; h < headers.length; h++) {
+      var header = headers[h];
+      if (!header.dataset.nnxButton) {
+        header.dataset.nnxButton = "1";
+        set(header, "role", "button");
+        set(header, "tabindex", "0");
+        header.addEventListener("keydown", function (event) {
+          if (event.key === "Enter" || event.key === " ") {
+            event.preventDefault();
+            event.currentTarget.click();
+          }
+        });
+      }
+      var open = header.parentNode.classList.contains("jupyter-widget-Collapse-open");
+      set(header, "aria-expanded", open ? "true" : "false");
+    }
+  }
+
+  var pending = false;
+  function scan() {
+    pending = false;
+    var panels = document.querySelectorAll(".nnx-explore");
+    for (var i = 0; i < panels.length; i++) scanPanel(panels[i]);
+  }
+  function schedule() {
+    if (!pending) {
+      pending = true;
+      window.requestAnimationFrame(scan);
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    new MutationObserver(schedule).observe(document.body, {
+      childList: true, subtree: true, characterData: true, attributes: true,
+      attributeFilter: ["class", "style", "aria-valuetext", "contenteditable"],
+    });
+    schedule();
+  });
+})();

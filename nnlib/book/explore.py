@@ -602,7 +602,10 @@ def _call_run(run: Callable[..., Figure], point: dict[str, Any]) -> tuple[Figure
         # the figure's title (what run wrote over it: often the result in
         # words), then what nnlib.book.plots recorded about the data it drew
         title = " ".join(fig.get_suptitle().split())
-        result = ". ".join(t.rstrip(".") for t in (title, figure_description(fig) or "") if t)
+        described = figure_description(fig) or ""
+        if title and title in described:  # a plot given the title already says it
+            title = ""
+        result = ". ".join(t.rstrip(".") for t in (title, described) if t)
     if not isinstance(fig, Figure):
         raise TypeError(f"run must return a matplotlib Figure (or a (Figure, str) pair); got "
                         f"{type(fig).__name__} for {_describe(point)}")

@@ -104,6 +104,19 @@ def test_the_title_of_a_plain_figure_is_its_result():
     assert panel.texts[(0,)] == "learning rate 1: loss 0.010, 4 of 4 right."
 
 
+def test_a_title_the_description_already_holds_is_said_once():
+    from nnlib.model.train import History
+
+    def run(lr):
+        h = History()
+        h.loss.extend([1.0, lr])
+        return plot_history(h, metrics=("loss",), title=f"eta {lr}: done")
+
+    panel = explore(run, {"lr": [0.5]})
+    assert panel.texts[(0,)] == ("learning rate 0.5: eta 0.5: done: Learning curves over 2 epochs: "
+                                 "training loss falls from 1 to 0.5.")
+
+
 def test_a_diverged_point_says_so():
     def run(lr):
         if lr > 1:

@@ -10,8 +10,9 @@ Each hidden test file defines ``POINTS``, ``NNLIB_ANSWERS`` (the dotted names
 of the functions of nnlib that the exercise asks learners to write, such as
 ``"nnlib.model.activations.sigmoid_derivative"``) and ``run_hidden_test(fn)``,
 which calls the learner's function and compares it with a reference written in
-the test file itself, never with nnlib. :func:`grade_hidden` runs it with
-nnlib's answers withheld, so a function that only calls nnlib's answer fails.
+the test file itself, never with nnlib, and raises AssertionError with the
+reason when they differ. :func:`grade_hidden` runs it with nnlib's answers
+withheld, so a function that only calls nnlib's answer fails.
 """
 
 import contextlib
@@ -62,14 +63,21 @@ def nnlib_answers_withheld(fn, names):
 
 
 def grade_hidden(fn, names, run_hidden_test):
-    """Run a hidden test on the learner's function ``fn``; fail with a plain message."""
+    """Run a hidden test on the learner's function ``fn``.
+
+    Returns None when it passes, else the reason in a plain sentence. The
+    caller raises it at the top level of the test cell, so that the traceback
+    in the learner's feedback shows none of the hidden code.
+    """
     try:
         with nnlib_answers_withheld(fn, names):
             run_hidden_test(fn)
     except UsedNnlibAnswer as used:
-        raise AssertionError(
-            f"Your function calls nnlib's own answer, {used}; the exercise asks you to "
-            "write it yourself (the hidden tests run without nnlib's answer).") from None
+        return (f"Your function calls nnlib's own answer, {used}; the exercise asks you to "
+                "write it yourself (the hidden tests run without nnlib's answer).")
+    except AssertionError as failure:
+        return str(failure)
+    return None
 
 
 def call_learner(fn, *args, **kwargs):
@@ -81,8 +89,12 @@ def call_learner(fn, *args, **kwargs):
     except NotImplementedError:
         raise AssertionError("The function is not written yet (it raises NotImplementedError).") from None
     except Exception as error:
+        hint = ""
+        if isinstance(error, ValueError) and "matmul" in str(error):
+            hint = (" (the shapes of a matrix product do not fit: a factor lacks a transpose, "
+                    "or has one too many)")
         raise AssertionError(
-            f"Your function raised {type(error).__name__}: {error}") from None
+            f"Your function raised {type(error).__name__}: {error}{hint}") from None
 
 
 def expect_close(what, got, expected, when, rtol=1e-6, atol=1e-9):

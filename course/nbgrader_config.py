@@ -15,3 +15,11 @@ c.ClearSolutions.code_stub = {"python": 'raise NotImplementedError("your code he
 # per cell, and the notebook graded as it stands.
 c.ExecutePreprocessor.timeout = 120
 c.Execute.timeout = 120
+
+# The feedback shows each test cell without its hidden part (nbgrader shows
+# the hidden tests in the feedback otherwise); their outputs, the reasons a
+# test failed, stay.
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]

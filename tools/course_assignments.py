@@ -208,8 +208,13 @@ def hidden_test_source(exercise: CodingExercise, hidden_tests: Path) -> tuple[st
         raise CourseError(f"the coding exercise {exercise.label} ({exercise.function}) has no hidden test: "
                           f"expected the file {path}")
     points = hidden_points(path)
-    code = "\n\n".join([(COURSE / "grading.py").read_text().strip(), path.read_text().strip(),
-                        f"grade_hidden({exercise.function}, NNLIB_ANSWERS, run_hidden_test)"])
+    verdict = ("# The verdict, raised here so that the feedback's traceback\n"
+               "# shows these lines only, and none of the hidden code above.\n"
+               "#\n#\n"
+               f"hidden_failure = grade_hidden({exercise.function}, NNLIB_ANSWERS, run_hidden_test)\n"
+               "if hidden_failure:\n"
+               "    raise AssertionError(hidden_failure)")
+    code = "\n\n".join([(COURSE / "grading.py").read_text().strip(), path.read_text().strip(), verdict])
     return (f"# Hidden tests ({points} points): they run when your notebook is graded.\n"
             f"### BEGIN HIDDEN TESTS\n{code}\n### END HIDDEN TESTS"), points
 

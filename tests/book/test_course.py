@@ -235,6 +235,23 @@ def test_typical_mistake_scores_less_with_feedback_naming_it(cycle, student):
     assert words in feedback[student][assignment], feedback[student][assignment][-3000:]
 
 
+@pytest.mark.parametrize("student", ["reference", *sorted(WRONG_STUDENTS)])
+def test_feedback_shows_no_hidden_code(cycle, student):
+    root, feedback = cycle
+    hidden_code = [line.strip() for path in sorted(course_tool.HIDDEN_TESTS.glob("*.py"))
+                   for line in path.read_text().split("\n") if len(line.strip()) > 12]
+    hidden_code += [line.strip() for line in (ROOT / "course" / "grading.py").read_text().split("\n")
+                    if len(line.strip()) > 12 and not line.strip().startswith(('"""', "#"))]
+    for assignment, text in feedback[student].items():
+        shown = {line.strip() for line in text.split("\n")}
+        # lines that the notebook has outside the hidden tests (`import numpy as np`, the
+        # reference's `return dx, dW, db`) prove nothing
+        source = (root / "source" / assignment / f"{assignment}.ipynb").read_text()
+        visible = _lines(re.sub(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", "", source, flags=re.S))
+        leaked = [line for line in hidden_code if line in shown and line not in visible]
+        assert not leaked, f"the feedback of {student} on {assignment} shows hidden code: {leaked[:5]}"
+
+
 def _lines(notebook_json: str) -> set[str]:
     """Every line of every cell of a notebook, stripped."""
     return {line.strip() for cell in nbformat.reads(notebook_json, as_version=4).cells

@@ -24,7 +24,11 @@
 //    text whenever a control moves: "learning rate 5, tanh activation,
 //    2 hidden layers: ...";
 // 4. the header of the live section ("Try other values ...") becomes a
-//    button (role, tabindex, Enter and Space, aria-expanded).
+//    button (role, tabindex, Enter and Space, aria-expanded);
+// 5. the buttons of an animation's Play widget (.nnx-play-<name>), which
+//    show only icons, get names: "play" or "pause" (following the icon the
+//    Play view shows), "stop", and "repeat" with aria-pressed. Its frames are
+//    ordinary grid points, so 1 and 3 describe them as they go by.
 //
 // The widgets render after the page's load event and re-render their
 // attributes on every move, so a MutationObserver runs the idempotent
@@ -118,6 +122,18 @@
       }
       var open = header.parentNode.classList.contains("jupyter-widget-Collapse-open");
       set(header, "aria-expanded", open ? "true" : "false");
+    }
+    // 5. the Play buttons' names (play/pause, stop, repeat, in this order)
+    var plays = panel.querySelectorAll('[class*="nnx-play-"]');
+    for (var q = 0; q < plays.length; q++) {
+      var buttons = plays[q].querySelectorAll("button");
+      if (buttons.length < 3) continue;
+      var icon = buttons[0].querySelector("i");
+      var playing = !!icon && icon.className.indexOf("fa-pause") !== -1;
+      set(buttons[0], "aria-label", playing ? "pause" : "play");
+      set(buttons[1], "aria-label", "stop");
+      set(buttons[2], "aria-label", "repeat");
+      set(buttons[2], "aria-pressed", buttons[2].classList.contains("mod-active") ? "true" : "false");
     }
   }
 

@@ -47,6 +47,26 @@ control, see :data:`SPOKEN_LABELS`), gives the handle the option's label as its
 live section a keyboard button. Sliders move with Tab and the arrow keys
 (Home/End too), dropdowns are native selects.
 
+**Animations** (``play="epoch"``). One control of the grid may be the frame
+of a training run, e.g. ``"epoch": [0, 10, 20, ..., 200]``: the panel then
+also shows an ``ipywidgets.Play`` (play/pause, stop, repeat) next to that
+control's slider, the epoch scrubber, with the Play's ``value`` jslinked to
+the slider's ``index``, so pressing play steps through the frames in the
+browser, in the static page (the saved widget state) as in a live kernel.
+The other controls still pick the run: choose a learning rate, press play,
+watch that run. ``run`` is then called **once per setting of the other
+controls**, with the play control's name bound to the whole list of its
+values (``run(lr=5.0, epoch=[0, 10, ..., 200])``), and returns one frame per
+value, in order (a list or a generator of figures or ``(figure, result)``
+pairs): train once, keep what to draw at the frame epochs (a
+:class:`Snapshots` callback keeps a copy of the network and its history at
+each of them), then draw each frame. Every frame has its text like any grid
+point, so it names its epoch and result ("learning rate 5, epoch 40: loss
+0.12, 3 of 4 right."), and the book's script says it as the frames go by.
+In the static book the theme's Font Awesome would swap the Play's icons for
+``<svg>`` elements and break the Play view; tools/sphinx_fontawesome_nest.py
+stops that.
+
 If training blows up (``nnlib.TrainingDiverged`` or any ``FloatingPointError``)
 the picture for that setting is a short message, e.g. "the loss became
 infinite in epoch 12: the learning rate 5 is too large ...", never a
@@ -78,8 +98,9 @@ from typing import Any, Callable, Mapping, Sequence
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
-__all__ = ["explore", "ExplorePanel", "Limit", "plural", "render_png", "message_figure", "setting_text",
-           "MAX_POINTS", "LABELS", "SPOKEN_LABELS", "LIMITS", "LIVE_HINT", "PREVIEW_HINT"]
+__all__ = ["explore", "ExplorePanel", "Limit", "Snapshots", "plural", "render_png", "message_figure",
+           "setting_text", "MAX_POINTS", "LABELS", "SPOKEN_LABELS", "LIMITS", "LIVE_HINT", "PREVIEW_HINT",
+           "PLAY_INTERVAL_MS"]
 
 #: Every grid point is trained while the notebook runs and stored in the page
 #: as a PNG (about 5-15 KB each), so grids stay small.
@@ -99,7 +120,12 @@ LABELS = {
     "epochs": "epochs",
     "width": "neurons per layer",
     "batch_size": "batch size",
+    "epoch": "epoch",
+    "step": "step",
 }
+
+#: Milliseconds between two frames of an animation (``explore(..., play=...)``).
+PLAY_INTERVAL_MS = 400
 
 #: How a screen reader should say a control whose label holds a symbol (the
 #: handle's accessible name; also the control's tooltip). Other controls are
@@ -118,6 +144,8 @@ _SETTING_WORDS: dict[str, Callable[[Any], str]] = {
     "epochs": lambda v: plural(v, "epoch"),
     "width": lambda v: plural(v, "neuron per layer", "neurons per layer"),
     "batch_size": lambda v: f"batch size {_fmt(v)}",
+    "epoch": lambda v: f"epoch {_fmt(v)}",
+    "step": lambda v: f"step {_fmt(v)}",
 }
 
 #: The line under the live section's button, the same in every state. The
@@ -199,6 +227,8 @@ LIMITS = {
     "l1": Limit(0, None),
     "l2": Limit(0, None),
     "dropout": Limit(0, 1, high_open=True),
+    "epoch": Limit(0, 10_000, integer=True),
+    "step": Limit(0, 100_000, integer=True),
 }
 
 
@@ -215,6 +245,58 @@ def plural(n: float, word: str, many: str | None = None) -> str:
         ``plural(1, "hidden layer")`` -> "1 hidden layer".
     """
     return f"{_fmt(n)} {word if n == 1 else (many or word + 's')}"
+
+
+class Snapshots:
+    """A ``train`` callback that keeps the network and its History at chosen epochs.
+
+    For the frames of an animation (``explore(..., play="epoch")``): train
+    once, then draw each frame from its snapshot::
+
+        def run(lr, epoch):                      # epoch: the list of frame epochs
+            net = MLP([2, 2, 1], seed=0)
+            snaps = Snapshots(net, epoch)        # epoch 0 is kept now, before training
+            train(net, X, y, lr=lr, epochs=snaps.last, callback=snaps, progress=False)
+            return [plot_decision_boundary(snaps.networks[e], X, y) for e in epoch]
+
+    Args:
+        net: the network about to be trained; if 0 is among ``epochs``, a
+            copy of it is kept now as epoch 0 (before training).
+        epochs: the epochs to keep (whole numbers >= 0, counting from 1 as
+            ``train``'s callback does).
+
+    Attributes:
+        epochs: the chosen epochs, sorted.
+        last: the largest of them: how many epochs to train.
+        networks: dict epoch -> a copy of the network after that epoch.
+        histories: dict epoch -> a copy of the History after that epoch
+            (an empty History for epoch 0).
+
+    Calling it never stops training (it returns None).
+    """
+
+    def __init__(self, net, epochs: Sequence[int]) -> None:
+        from ..model.train import History
+
+        if isinstance(epochs, (str, bytes)) or not isinstance(epochs, Sequence) or not epochs:
+            raise TypeError(f"epochs must be a non-empty list of whole numbers >= 0; got {epochs!r}")
+        for e in epochs:
+            if not _is_number(e) or e != int(e) or e < 0:
+                raise ValueError(f"epochs must be whole numbers >= 0; got {e!r} in {list(epochs)!r}")
+        self.epochs = sorted({int(e) for e in epochs})
+        self.last = self.epochs[-1]
+        self.networks: dict[int, Any] = {}
+        self.histories: dict[int, Any] = {}
+        if 0 in self.epochs:
+            self.networks[0] = net.copy()
+            self.histories[0] = History()
+
+    def __call__(self, epoch: int, net, history) -> None:
+        if epoch in self.epochs:
+            import copy
+
+            self.networks[epoch] = net.copy()
+            self.histories[epoch] = copy.deepcopy(history)
 
 
 class ExplorePanel(widgets.VBox):
@@ -246,6 +328,10 @@ class ExplorePanel(widgets.VBox):
         messages: dict index tuple -> the message shown instead of a plot
             (only for grid points whose training failed).
         links: the jslink widgets (control index -> Stack selected_index).
+        play: the ``ipywidgets.Play`` of an animation (class
+            ``nnx-play-<name>``), or None without ``play``.
+        play_name: the name of the control the Play steps through, or None.
+        play_link: the jslink Play value -> that control's index, or None.
         live: the live-mode widgets (free values, their limits, retrain
             button, status, fixed hint, result).
         preview_png: the PNG bytes of the ``image/png`` fallback.
@@ -278,6 +364,8 @@ def explore(
     title: str | None = None,
     description: str | None = None,
     limits: Mapping[str, Limit | tuple[float | None, float | None]] | None = None,
+    play: str | None = None,
+    interval: int = PLAY_INTERVAL_MS,
 ) -> ExplorePanel:
     """Train for every point of a small grid and return a panel of controls.
 
@@ -306,6 +394,20 @@ def explore(
             the default of :data:`LIMITS` for that name. A value outside its
             limit is not trained: the status says what was expected and what
             was typed.
+        play: optional name of the grid control that is the frame of an
+            animation (e.g. "epoch", with values such as ``[0, 10, ..., 200]``,
+            numbers in increasing order, at least 2). The panel adds an
+            ``ipywidgets.Play`` jslinked to that control's index, and ``run``
+            is called once per setting of the other controls with that name
+            bound to the whole list of its values; it returns one frame (a
+            Figure or a ``(Figure, result)`` pair) per value, in order, as a
+            list or a generator. If it raises ``nnlib.TrainingDiverged`` (or
+            any ``FloatingPointError``), the frames it gave before keep their
+            pictures and the others show the message. In the live section,
+            ``run`` gets a list of one value (the epoch shown or typed) and
+            returns one frame.
+        interval: milliseconds between two frames when playing (only with
+            ``play``).
 
     Returns:
         An :class:`ExplorePanel` (an ``ipywidgets.VBox``): display it as the
@@ -317,13 +419,17 @@ def explore(
             a (Figure, str) pair).
         ValueError: a name is not a valid argument name, a list is empty or
             has repeated values, the grid has more than MAX_POINTS points, a
-            grid value is outside its limit, or ``limits`` names a control
-            that is not in the grid or not numeric.
+            grid value is outside its limit, ``limits`` names a control
+            that is not in the grid or not numeric, ``play`` does not name a
+            control of numbers in increasing order (at least 2), ``interval``
+            is not a positive number of milliseconds, or ``run`` gave another
+            number of frames than the play control has values.
     """
     if not callable(run):
         raise TypeError(f"run must be a function run(**values) -> Figure; got {type(run).__name__}")
     names, values = _check_grid(grid)
     free_limits = _check_limits(names, values, limits)
+    play_level = _check_play(play, interval, names, values)
 
     # --- precompute every grid point (silently) ---------------------------
     shape = tuple(len(v) for v in values)
@@ -331,17 +437,34 @@ def explore(
     messages: dict[tuple[int, ...], str] = {}
     texts: dict[tuple[int, ...], str] = {}
     figsize = None
-    for idx in itertools.product(*(range(n) for n in shape)):
+
+    def keep(idx: tuple[int, ...], fig: Figure | None, message: str) -> None:
+        nonlocal figsize
         point = {name: values[k][i] for k, (name, i) in enumerate(zip(names, idx))}
-        fig, message = _call_run(run, point)
         if fig is None:
             messages[idx] = message
             texts[idx] = _point_text(point, f"training diverged: {message}")
-            continue
+            return
         if figsize is None:
             figsize = tuple(fig.get_size_inches())
         texts[idx] = _point_text(point, message)
         png[idx] = render_png(fig, figsize)
+
+    if play_level is None:
+        for idx in itertools.product(*(range(n) for n in shape)):
+            point = {name: values[k][i] for k, (name, i) in enumerate(zip(names, idx))}
+            keep(idx, *_call_run(run, point))
+    else:
+        # One call of run per setting of the other controls: it trains once
+        # and gives every frame.
+        others = [k for k in range(len(names)) if k != play_level]
+        for sub in itertools.product(*(range(shape[k]) for k in others)):
+            setting = {names[k]: values[k][i] for k, i in zip(others, sub)}
+            frames = _call_run_frames(run, setting, names[play_level], values[play_level])
+            for j, (fig, message) in enumerate(frames):
+                idx = list(sub)
+                idx.insert(play_level, j)
+                keep(tuple(idx), fig, message)
     for idx, message in messages.items():
         png[idx] = render_png(message_figure(message, figsize or DEFAULT_FIGSIZE))
 
@@ -385,7 +508,21 @@ def explore(
         for stack in level_stacks + level_texts
     ]
 
-    live = _live_section(run, names, values, controls, figsize or DEFAULT_FIGSIZE, free_limits)
+    # --- the animation: a Play jslinked to the frame control's index -------
+    player, play_link = None, None
+    row: list[widgets.Widget] = list(controls.values())
+    if play_level is not None:
+        play_name = names[play_level]
+        player = widgets.Play(value=0, min=0, max=shape[play_level] - 1, step=1, interval=int(interval),
+                              tooltip=f"play the {_spoken(play_name)}s", layout={"width": "auto"})
+        # the book's script names its buttons (play, pause, stop, repeat) for
+        # screen readers; the browser test finds it by this class
+        player.add_class(f"nnx-play-{play_name}")
+        play_link = widgets.jslink((player, "value"), (controls[play_name], "index"))
+        row.insert(play_level, player)
+
+    live = _live_section(run, names, values, controls, figsize or DEFAULT_FIGSIZE, free_limits,
+                         None if play_level is None else names[play_level])
 
     header = []
     if title:
@@ -393,7 +530,7 @@ def explore(
     if description:
         header.append(widgets.HTML(f"<span>{html.escape(description)}</span>"))
     panel = ExplorePanel(
-        children=header + [widgets.HBox(list(controls.values()), layout={"flex_flow": "row wrap"}), view,
+        children=header + [widgets.HBox(row, layout={"flex_flow": "row wrap", "align_items": "center"}), view,
                            text_view, live["box"]]
     )
     panel.add_class("nnx-explore")
@@ -408,6 +545,9 @@ def explore(
     panel.text_stacks = text_stacks
     panel.messages = messages
     panel.links = links
+    panel.play = player
+    panel.play_name = None if play_level is None else names[play_level]
+    panel.play_link = play_link
     panel.live = live
     first = tuple(0 for _ in names)
     panel.preview_lines = _preview_lines(names, values, len(png), title)
@@ -570,8 +710,6 @@ def _call_run(run: Callable[..., Figure], point: dict[str, Any]) -> tuple[Figure
     import matplotlib.pyplot as plt
     from IPython.utils.capture import capture_output
 
-    from ..model.train import TrainingDiverged
-
     before = set(plt.get_fignums())
     fig = None
     try:
@@ -579,22 +717,85 @@ def _call_run(run: Callable[..., Figure], point: dict[str, Any]) -> tuple[Figure
         # cell's stored output is only the panel.
         with capture_output(stdout=True, stderr=True, display=True):
             fig = run(**point)
-    except TrainingDiverged as err:
-        return None, f"{err} ({_describe(point)})"
-    except FloatingPointError as err:
-        return None, (f"the numbers overflowed ({err}): the learning rate is probably too large "
-                      f"({_describe(point)})")
+    except FloatingPointError as err:  # TrainingDiverged is one
+        return None, _diverged_message(err, point)
     finally:
         # Figures made with pyplot stay registered and the inline backend
         # would show them under the cell; the panel shows the PNGs instead.
-        for num in set(plt.get_fignums()) - before:
-            if getattr(fig, "number", None) != num:
-                plt.close(num)
+        _close_others(before, [fig])
+    return _as_figure(fig, point, "run")
+
+
+def _call_run_frames(run: Callable[..., Any], setting: dict[str, Any], play_name: str,
+                     play_values: Sequence[Any]) -> list[tuple[Figure | None, str]]:
+    """Call ``run(**setting, <play_name>=play_values)`` once, with output
+    captured, and return one (figure, result text) per value of the play
+    control; (None, message) for the frames after training diverged."""
+    import matplotlib.pyplot as plt
+    from IPython.utils.capture import capture_output
+
+    point = {**setting, play_name: list(play_values)}
+    before = set(plt.get_fignums())
+    frames: list[Any] = []
+    stopped = ""
+    try:
+        with capture_output(stdout=True, stderr=True, display=True):
+            out = run(**point)
+            if isinstance(out, (Figure, tuple, str, bytes)) or not hasattr(out, "__iter__"):
+                raise TypeError(
+                    f"with play={play_name!r}, run must return one frame per value of {play_name!r} (a list or "
+                    f"generator of Figures or (Figure, str) pairs); got {type(out).__name__} for "
+                    f"{_describe(setting)}")
+            for frame in out:
+                frames.append(frame)
+    except FloatingPointError as err:  # TrainingDiverged is one; the frames given so far stay
+        stopped = _diverged_message(err, setting)
+    finally:
+        _close_others(before, [f[0] if isinstance(f, tuple) and f else f for f in frames])
+    n = len(play_values)
+    if len(frames) > n or (not stopped and len(frames) != n):
+        for frame in frames:
+            _close_frame(frame)
+        raise ValueError(f"with play={play_name!r}, run must give one frame per value of {play_name!r} "
+                         f"({n}); it gave {len(frames)} for {_describe(setting)}")
+    result = [_as_figure(frame, {**setting, play_name: value}, "each frame of run")
+              for frame, value in zip(frames, play_values)]
+    return result + [(None, stopped)] * (n - len(frames))
+
+
+def _diverged_message(err: FloatingPointError, point: Mapping[str, Any]) -> str:
+    from ..model.train import TrainingDiverged
+
+    if isinstance(err, TrainingDiverged):
+        return f"{err} ({_describe(point)})"
+    return f"the numbers overflowed ({err}): the learning rate is probably too large ({_describe(point)})"
+
+
+def _close_others(before: set[int], kept: Sequence[Any]) -> None:
+    """Close every pyplot figure made since ``before`` that is not in ``kept``."""
+    import matplotlib.pyplot as plt
+
+    keep = {getattr(f, "number", None) for f in kept}
+    for num in set(plt.get_fignums()) - before:
+        if num not in keep:
+            plt.close(num)
+
+
+def _close_frame(frame: Any) -> None:
+    import matplotlib.pyplot as plt
+
+    fig = frame[0] if isinstance(frame, tuple) and frame else frame
+    if isinstance(fig, Figure):
+        plt.close(fig)
+
+
+def _as_figure(fig: Any, point: Mapping[str, Any], what: str) -> tuple[Figure, str]:
+    """(figure, result text) from what ``run`` gave for one grid point."""
     result = ""
     if isinstance(fig, tuple) and len(fig) == 2 and isinstance(fig[0], Figure):
         fig, result = fig
         if not isinstance(result, str):
-            raise TypeError(f"run returned (figure, result): the result must be a str (a short text of the "
+            raise TypeError(f"{what} returned (figure, result): the result must be a str (a short text of the "
                             f"result); got {type(result).__name__} for {_describe(point)}")
     elif isinstance(fig, Figure):
         from .plots import figure_description
@@ -607,7 +808,7 @@ def _call_run(run: Callable[..., Figure], point: dict[str, Any]) -> tuple[Figure
             title = ""
         result = ". ".join(t.rstrip(".") for t in (title, described) if t)
     if not isinstance(fig, Figure):
-        raise TypeError(f"run must return a matplotlib Figure (or a (Figure, str) pair); got "
+        raise TypeError(f"{what} must return a matplotlib Figure (or a (Figure, str) pair); got "
                         f"{type(fig).__name__} for {_describe(point)}")
     return fig, result
 
@@ -705,6 +906,29 @@ def _check_limits(names: list[str], values: list[list[Any]], limits) -> dict[str
     return out
 
 
+def _check_play(play: str | None, interval: Any, names: list[str], values: list[list[Any]]) -> int | None:
+    """The grid level of the animation's control (None without ``play``)."""
+    if play is None:
+        return None
+    if not isinstance(play, str):
+        raise TypeError(f"play must be the name of a grid control (a str), e.g. play='epoch'; "
+                        f"got {type(play).__name__}")
+    if play not in names:
+        raise ValueError(f"play={play!r} must name a control of the grid ({', '.join(names)}): the frames "
+                         "of the animation are that control's values")
+    vals = values[names.index(play)]
+    if not all(_is_number(v) for v in vals):
+        raise ValueError(f"the frames of play={play!r} must be numbers (e.g. epochs [0, 10, 20]); "
+                         f"got {vals!r}")
+    if len(vals) < 2:
+        raise ValueError(f"an animation needs at least 2 frames; grid[{play!r}] holds {len(vals)}")
+    if any(b <= a for a, b in zip(vals, vals[1:])):
+        raise ValueError(f"the frames of play={play!r} must be in increasing order; got {vals!r}")
+    if not _is_number(interval) or not math.isfinite(interval) or interval <= 0:
+        raise ValueError(f"interval must be a positive number of milliseconds between frames; got {interval!r}")
+    return names.index(play)
+
+
 def _label(name: str) -> str:
     return LABELS.get(name, name.replace("_", " "))
 
@@ -741,10 +965,12 @@ def _make_control(name: str, vals: list[Any]) -> widgets.ValueWidget:
 # live mode
 
 
-def _live_section(run, names, values, controls, figsize, limits) -> dict[str, Any]:
+def _live_section(run, names, values, controls, figsize, limits, play_name=None) -> dict[str, Any]:
     """Free-value inputs, a retrain button and a result image (needs a kernel).
 
     ``limits``: name -> Limit of every numeric control (from _check_limits).
+    ``play_name``: the animation's control, if any: run then gets a list of
+    one value of it and gives one frame.
     """
     free: dict[str, widgets.ValueWidget] = {}
     for name, vals in zip(names, values):
@@ -791,7 +1017,11 @@ def _live_section(run, names, values, controls, figsize, limits) -> dict[str, An
         status.value = f"<i>training with {html.escape(_describe(point))} …</i>"
         start = time.perf_counter()
         try:
-            fig, message = _call_run(run, point)
+            if play_name is None:
+                fig, message = _call_run(run, point)
+            else:
+                setting = {name: value for name, value in point.items() if name != play_name}
+                (fig, message), = _call_run_frames(run, setting, play_name, [point[play_name]])
             if fig is None:
                 fig = message_figure(message, figsize)
             png = render_png(fig, figsize)

@@ -59,6 +59,7 @@ check                                your function
 :func:`check_adam_step`              ``f(p, g, m, s, t, lr, beta1, beta2, eps) -> (p, m, s)``
 :func:`check_xor_gradients`          ``f(p, x1, x2, y) -> {"w1": dL/dw1, ..., "b3": dL/db3}``
 :func:`check_xor_gradients_tanh`     the same, for the XOR network with a tanh hidden layer
+:func:`check_update_ratios`          ``f(before, after) -> {"W1": ratio, ...}``, per weight matrix
 ===================================  ========================================================
 """
 
@@ -1733,4 +1734,147 @@ __all__ = [
     "check_adam_step",
     "check_xor_gradients",
     "check_xor_gradients_tanh",
+    "check_update_ratios",
 ]
+
+
+# ---------------------------------------------------------------------------
+# debugging a network
+
+
+def _update_ratio_reference(before: dict[str, np.ndarray], after: dict[str, np.ndarray]) -> dict[str, float]:
+    """||W_after - W_before|| / ||W_before|| for every weight matrix, in float64
+    (:func:`nnlib.book.diagnostics.update_ratios`)."""
+    from .diagnostics import update_ratios
+
+    return update_ratios(before, after)
+
+
+def _update_ratio_mistakes(before: dict[str, np.ndarray], after: dict[str, np.ndarray],
+                           name: str) -> list[tuple[float, str]]:
+    """(wrong value for ``name``, hint) for the usual mistakes in an update ratio."""
+    w0 = before[name].astype(np.float64)
+    w1 = after[name].astype(np.float64)
+    change, size = float(np.linalg.norm(w1 - w0)), float(np.linalg.norm(w0))
+    return [
+        (abs(float(np.linalg.norm(w1)) - size) / size,
+         "you took the difference of the two norms, ||W_after|| - ||W_before||; take the norm of the "
+         "difference, ||W_after - W_before||: an update can turn the weights without changing their size"),
+        (change / float(np.linalg.norm(w1)),
+         "you divided by the size of the weights after the step; the ratio compares the update with the "
+         "weights it was applied to, ||W_before||"),
+        (float(np.mean(np.abs(w1 - w0))) / float(np.mean(np.abs(w0))),
+         "you compared mean absolute values; the ratio uses the Frobenius norm, the square root of the sum "
+         "of squares (np.linalg.norm)"),
+        ((change / size) ** 2, "this is the square of the ratio: the norm takes a square root of the sum of squares"),
+        (size / change, "this is the ratio upside down: the update's size goes on top, the weights' below"),
+        (change, "this is the size of the update alone; divide it by the size of the weights, ||W_before||"),
+    ]
+
+
+class _Params(dict):
+    """A dict of parameters that names its arrays' shapes when a report shows it."""
+
+    def __repr__(self) -> str:
+        return "{" + ", ".join(f"{k!r}: array of shape {format_shape(np.shape(v))}" for k, v in self.items()) + "}"
+
+
+def _update_ratio_case(rng: np.random.Generator, sizes: tuple[int, ...], scale: float,
+                       dtype) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Parameters of an MLP with ``sizes`` (biases at zero) and the same after a step of size ``scale``."""
+    before, after = {}, {}
+    for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        W = rng.normal(0, np.sqrt(2 / n_in), size=(n_in, n_out))
+        before[f"W{l}"] = W.astype(dtype)
+        before[f"b{l}"] = np.zeros(n_out, dtype=dtype)
+        # a different step size per layer, so that values from another layer cannot pass
+        step = rng.normal(0, scale * 3.0 ** l, size=W.shape)
+        after[f"W{l}"] = (W + step).astype(dtype)
+        after[f"b{l}"] = rng.normal(0, scale, size=n_out).astype(dtype)
+    return before, after
+
+
+def check_update_ratios(fn: Callable, seed: int = 0, timeout: float | None = None) -> CheckResult:
+    """Check your update-to-weight ratios, one per weight matrix.
+
+    Your function: ``f(before, after) -> {"W1": ratio, "W2": ratio, ...}``
+    where ``before`` and ``after`` are dicts of parameters like ``net.params``
+    (keys "W1", "b1", "W2", "b2", ...) before and after one training step.
+    For every weight matrix (the keys that start with "W"; biases are left
+    out, since they start at 0) the ratio is
+    ``||W_after - W_before|| / ||W_before||`` with the Frobenius norm (the
+    square root of the sum of squares), one number. The check runs it on
+    random parameters (biases at zero, as a network starts) in float64 and
+    float32, and names the usual mistakes: the difference of the norms, the
+    wrong denominator, mean absolute values, a missing square root, the
+    biases included.
+
+    Args:
+        fn: your function.
+        seed: seeds the random test inputs.
+        timeout: seconds your function may run in all (every call together)
+            before the check gives up; None means :data:`TIMEOUT_SECONDS`.
+    Returns:
+        a CheckResult.
+    """
+    return _run_check("check_update_ratios", fn, seed, timeout, _update_ratio_tests)
+
+
+def _update_ratio_tests(result: CheckResult, learner: _Learner, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    cases = [((2, 5, 4, 3), 1e-3, np.float64, "for a 2-5-4-3 network, a step of about 1e-3"),
+             ((3, 6, 2), 0.1, np.float64, "for a 3-6-2 network, a large step"),
+             ((4, 3, 3), 1e-2, np.float32, "for float32 parameters of a 4-3-3 network")]
+    for sizes, scale, dtype, when in cases:
+        before, after = _update_ratio_case(rng, sizes, scale, dtype)
+        ref = _update_ratio_reference(before, after)
+        given = {"before": _Params({k: v.copy() for k, v in before.items()}),
+                 "after": _Params({k: v.copy() for k, v in after.items()})}
+        ok, out = learner.call(given, when)
+        if not ok:
+            return
+        if isinstance(out, (list, tuple)) and not isinstance(out, dict):
+            result.fail(f"{_where(when)}your function returned {_kind(out)}; return a dict that maps each "
+                        f"weight matrix's name to its ratio, like {{'W1': ..., 'W2': ...}}")
+            return
+        if not isinstance(out, dict):
+            arr, problem = _as_numbers(out)
+            got = problem if arr is None else f"got {_kind(out)}"
+            result.fail(f"{_where(when)}expected a dict {{'W1': ratio, ...}}; {got}")
+            return
+        extra = sorted(str(k) for k in out if k not in ref)
+        biases = [k for k in extra if k.startswith("b")]
+        if biases:
+            result.fail(f"{_where(when)}your dict has ratios for the biases too ({', '.join(biases)}): leave "
+                        "them out. Biases start at 0, so their ratio divides by zero; take only the keys "
+                        "that start with 'W'")
+            return
+        if extra:
+            result.note(f"{_where(when)}your dict has keys that are no weight matrix: {', '.join(extra)}")
+        missing = [k for k in ref if k not in out]
+        if missing:
+            result.fail(f"{_where(when)}your dict has no ratio for {', '.join(missing)}: give one for every "
+                        f"weight matrix ({', '.join(ref)})")
+            return
+        tol = 1e-4 if dtype == np.float32 else 1e-6
+        wrong = []
+        for name, expected in ref.items():
+            arr, problem = _as_numbers(out[name])
+            if arr is None or arr.size != 1:
+                shape = problem or f"an array of shape {format_shape(arr.shape)}"
+                result.fail(f"{_where(when)}the ratio for {name} should be one number; got {shape}: "
+                            "the norm of a whole matrix is one number (np.linalg.norm of the matrix)")
+                return
+            value = float(arr.reshape(()))
+            if np.isclose(value, expected, rtol=tol, atol=0):
+                continue
+            hint = next((h for v, h in _update_ratio_mistakes(before, after, name)
+                         if np.isfinite(value) and np.isclose(value, v, rtol=tol, atol=0)), "")
+            wrong.append((name, value, expected, hint))
+        if wrong:
+            name, value, expected, hint = wrong[0]
+            others = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
+            result.fail(f"{_where(when)}the ratio for {name}{others} is {value:.6g}, expected {expected:.6g}"
+                        + (f": {hint}" if hint else ""))
+            return
+        result.ok(f"the ratios are right {when} ({', '.join(ref)})")

@@ -216,9 +216,9 @@ def watch_training(
             watch.snapshots[step] = record_layers(net, Xp, yp)
             watch.dead[step] = dead_units(net, Xp)
 
-    snapshot(0)
     batches = _batches(X.shape[0], batch_size, np.random.default_rng(seed))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        snapshot(0)
         for step in range(1, steps + 1):
             idx = next(batches)
             loss, grads, _ = net.backprop(X[idx], y[idx])
@@ -293,6 +293,8 @@ def lr_range_test(
         stop_factor: stop when the smoothed loss passes this many times its best (> 1).
     Returns:
         an :class:`LRRangeTest`.
+    Raises:
+        FloatingPointError: the loss of the very first step is not finite.
     """
     if not isinstance(net, MLP):
         raise TypeError(f"net must be an nnlib MLP; got {type(net).__name__}")
@@ -331,6 +333,9 @@ def lr_range_test(
                 stopped = k < steps - 1
                 break
             opt.step(net.params, grads)
+    if not smoothed:
+        raise FloatingPointError(f"the loss of the first step (at lr_min={lr_min:g}) is not finite: the network "
+                                 "or the data are broken before any training (check the initial loss)")
     lowest = int(np.argmin(smoothed))
     return LRRangeTest(lrs, losses, smoothed, lrs[lowest] / 10, stopped)
 

@@ -225,3 +225,15 @@ def test_the_figures_describe_what_they_draw(spiral_data):
     assert len(fig.axes) == 3 and f"{watch.loss[-1]:.3g}" in figure_description(fig)
     result = lr_range_test(relu_net(), X, y, steps=20)
     assert f"suggested rate {result.suggested:.2g}" in figure_description(plot_lr_range_test(result))
+
+
+def test_a_run_that_diverges_at_once_still_draws_and_the_range_test_says_why(spiral_data):
+    X, y = spiral_data
+    net = MLP([2, 16, 1], activation="tanh", loss="mse", output_activation="identity", seed=0)
+    net.params["W2"][...] = np.inf  # broken before the first step
+    watch = watch_training(net, X, X[:, :1], lr=0.1, steps=10, snapshots=(0,))
+    assert watch.diverged and watch.steps == 0
+    fig = plot_watch(watch, title="broken")
+    assert "stops being finite" in figure_description(fig)
+    with pytest.raises(FloatingPointError, match="first step"):
+        lr_range_test(net, X, X[:, :1], steps=10)

@@ -96,6 +96,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 import ipywidgets as widgets
+from ipywidgets.widgets.widget_string import HTMLStyle
 from matplotlib.figure import Figure
 
 __all__ = ["explore", "ExplorePanel", "Limit", "Snapshots", "plural", "render_png", "message_figure",
@@ -477,8 +478,16 @@ def explore(
     stacks: list[list[widgets.Stack]] = [[] for _ in names]
     text_stacks: list[list[widgets.Stack]] = [[] for _ in names]
 
+    # One Layout (and one style for the texts) shared by every picture, text
+    # and Stack of the panel: each widget would otherwise get its own model
+    # of default traits, about 1.5 KB of saved widget state per widget in
+    # the page, more than a small picture's PNG. Nothing sets them per widget
+    # (a Stack shows its selected child without touching layouts).
+    shared_layout = widgets.Layout()
+    text_style = HTMLStyle()
+
     def make_image(idx: tuple[int, ...]) -> widgets.Widget:
-        image = widgets.Image(value=png[idx], format="png")
+        image = widgets.Image(value=png[idx], format="png", layout=shared_layout)
         # The class names the grid point; the browser tests (and the book's
         # script that sets each picture's alt text) use it.
         image.add_class("nnx-point-" + "-".join(str(i) for i in idx))
@@ -486,7 +495,7 @@ def explore(
         return image
 
     def make_text(idx: tuple[int, ...]) -> widgets.Widget:
-        text = widgets.HTML(html.escape(texts[idx]))
+        text = widgets.HTML(html.escape(texts[idx]), layout=shared_layout, style=text_style)
         text.add_class("nnx-text-" + "-".join(str(i) for i in idx))
         text_widgets[idx] = text
         return text
@@ -495,7 +504,7 @@ def explore(
         if level == len(names):
             return leaf(prefix)
         children = [build(level + 1, prefix + (i,), leaf, into) for i in range(shape[level])]
-        stack = widgets.Stack(children=children, selected_index=0)
+        stack = widgets.Stack(children=children, selected_index=0, layout=shared_layout)
         into[level].append(stack)
         return stack
 

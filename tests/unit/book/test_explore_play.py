@@ -256,3 +256,15 @@ def test_snapshots_reject_bad_epochs(epochs, error):
     net = MLP([2, 1], seed=0)
     with pytest.raises(error, match="whole numbers >= 0"):
         Snapshots(net, epochs)
+
+
+def test_pictures_texts_and_stacks_share_one_layout(animated):
+    """Every widget of a panel would otherwise save its own Layout model in
+    the page (about 1.5 KB each, more than a small frame's PNG)."""
+    panel, _ = animated
+    layouts = {id(w.layout) for w in list(panel.images.values()) + list(panel.text_widgets.values())}
+    layouts |= {id(s.layout) for level in panel.stacks + panel.text_stacks for s in level}
+    assert len(layouts) == 1
+    assert len({id(t.style) for t in panel.text_widgets.values()}) == 1
+    # the live section's picture, hidden until a retrain, keeps a layout of its own
+    assert id(panel.live["result"].layout) not in layouts

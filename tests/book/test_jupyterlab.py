@@ -14,9 +14,10 @@ What this test does, as repo2docker would:
 * chapter 02 (the heart of the book: derivations, exercises, a panel) is
   copied to a folder outside the repository, and that venv's JupyterLab
   serves it;
-* headless Chromium opens it, reads every rendered markdown cell (scrolling,
-  since JupyterLab only keeps the cells near the screen in the page), runs all
-  cells from the Run menu, reads them again and saves the notebook.
+* headless Chromium opens it, reads every rendered markdown cell (with
+  JupyterLab's windowing off, the test's only setting of its own, so that
+  every cell is in the page), runs all cells from the Run menu, reads them
+  again and saves the notebook.
 
 It checks that no raw MyST is visible (``{glue``, ``{doc}``, ``{exercise}``,
 ``{eval}``, ...), that the numbers the repository's notebook stores show up in
@@ -76,6 +77,14 @@ def binder_venv(tmp_path_factory):
         "pip install -r binder/requirements.txt", cwd=repo, env=env)
     env["PATH"] = f"{python.parent}{os.pathsep}{env.get('PATH', '')}"
     run(["bash", repo / "binder" / "postBuild"], timings, "binder/postBuild", cwd=repo, env=env)
+    # The test's own setting, not Binder's: JupyterLab normally keeps only the
+    # cells near the screen in the page ("windowing"), which makes reading a
+    # whole chapter from the page unreliable; with it off every cell is in the
+    # page. Rendering is the same either way.
+    settings = venv / "share" / "jupyter" / "lab" / "settings"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "overrides.json").write_text(json.dumps(
+        {"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}))
     print(f"\nBinder set-up, seconds: {timings}")
     return work, venv, env
 

@@ -12,10 +12,12 @@ violation fails, except the known exceptions listed in KNOWN_EXCEPTIONS, each
 with its rule, its element and the reason only an upstream release can fix
 it; an exception that no longer occurs fails too, so the list stays true.
 
-Besides axe, every picture of an explore panel must have an alt text that
-says something: not empty, not a file name (``image_alt_problems``, written
-for any image: the chapters' other figures are counted and printed, and will
-be held to it once they carry descriptions). The panels are also driven with
+Besides axe, every image of every page must have an alt text that says
+something: not empty (unless marked decorative), not a file name or hash
+(``image_alt_problems``): the pictures of the explore panels, which the panel
+script describes, and every other figure, which the chapters show with
+``nnlib.book.plots.with_alt_text`` (tests/book/test_figure_alt.py checks the
+stored notebooks for it without a build). The panels are also driven with
 the keyboard alone: Tab reaches each slider, dropdown and the live section's
 header, the arrow keys move them, and the polite live region then says the
 new setting and result.
@@ -203,9 +205,8 @@ def test_page_meets_wcag_21_aa(docname, mode, built_html, chromium, server, axe_
         assert not unexpected, f"{docname} ({mode} mode): WCAG 2.1 A/AA violations:\n{describe(unexpected)}"
         problems = image_alt_problems(panel_images(page))
         assert not problems, f"{docname}: panel pictures without a real alt text:\n" + "\n".join(problems)
-        others = image_alt_problems(other_images(page))
-        if others:  # the chapters' figures: held to it once they carry descriptions (issue 17)
-            print(f"\n{docname}: {len(others)} other images without a real alt text")
+        problems = image_alt_problems(other_images(page))
+        assert not problems, f"{docname}: images without a real alt text:\n" + "\n".join(problems)
     finally:
         context.close()
 
@@ -237,7 +238,8 @@ def first_panel_page(built_html) -> str:
 
 
 def test_axe_and_the_alt_check_catch_planted_violations(built_html, chromium, server, axe_source):
-    """The harness can fail: a nameless slider and pictures without alt are reported."""
+    """The harness can fail: a nameless slider, pictures without alt text and a figure
+    described by its file name are reported."""
     docname = first_panel_page(built_html)
     context, page = open_page(chromium, server, docname, "light")
     try:
@@ -245,7 +247,9 @@ def test_axe_and_the_alt_check_catch_planted_violations(built_html, chromium, se
             """() => {
                 const div = document.createElement('div');
                 div.innerHTML = '<div role="slider" tabindex="0" aria-valuenow="1" class="planted-slider"></div>' +
-                                '<img src="../_images/0123456789abcdef0123.png" class="planted-img">';
+                                '<img src="../_images/0123456789abcdef0123.png" class="planted-img">' +
+                                // a figure described by its file name, as myst-nb writes a bare Figure
+                                '<img src="../_images/fedcba9876543210fedc.png" alt="../_images/fedcba9876543210fedc.png">';
                 document.querySelector('main').appendChild(div);
                 // a grid point described by a file name: the panel script copies it into the alt
                 document.querySelector('.nnx-explore [class*="nnx-text-"]').textContent = '../_images/646a48c1d2e3.png';
@@ -257,6 +261,10 @@ def test_axe_and_the_alt_check_catch_planted_violations(built_html, chromium, se
         assert ("aria-input-field-name", ".planted-slider") in found
         assert ("image-alt", ".planted-img") in found
         assert any("file name" in p for p in image_alt_problems(panel_images(page)))
+        # the check of every other image catches both planted figures
+        others = image_alt_problems(other_images(page))
+        assert any(p.startswith("../_images/fedcba") and "file name" in p for p in others), others
+        assert any(p.startswith("../_images/012345") and "no alt attribute" in p for p in others), others
     finally:
         context.close()
 

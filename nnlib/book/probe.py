@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from ..model.network import MLP
-from .plots import CLASS_COLORS, book_style, grid_on
+from .plots import CLASS_COLORS, CLASS_MARKERS, LINE_STYLES, book_style, grid_on
 
 __all__ = ["LayerRecord", "record_layers", "plot_layer_histograms", "plot_layer_spread"]
 
@@ -193,7 +193,11 @@ def plot_layer_spread(
                 stds = np.array(rec.stds(kind)[:n_hidden])
                 layer_numbers = np.arange(1, n_hidden + 1)
                 ok = stds > 0
-                ax.plot(layer_numbers[ok], stds[ok], marker="o", color=CLASS_COLORS[i % 10], label=str(label))
+                # colour, marker and line style all differ between networks, so
+                # colour is never the only way to tell them apart
+                ax.plot(layer_numbers[ok], stds[ok], color=CLASS_COLORS[i % len(CLASS_COLORS)],
+                        marker=CLASS_MARKERS[i % len(CLASS_MARKERS)], linestyle=LINE_STYLES[i % len(LINE_STYLES)],
+                        label=str(label))
             ax.set_yscale("log")
             ax.set_xlabel("hidden layer l")
             ax.set_ylabel("standard deviation of " + _ROWS[kind].split(" ", 1)[1] if kind != "a"

@@ -142,3 +142,20 @@ def test_spread_figure_has_one_line_per_network():
     np.testing.assert_allclose(ax_a.get_lines()[1].get_ydata(), recs["tanh"].stds("a"))
     with pytest.raises(ValueError, match="non-empty dict"):
         plot_layer_spread({})
+
+
+def test_spread_figure_tells_networks_apart_without_colour_and_takes_many():
+    """Each network's line differs in marker and line style too (colour is not the
+    only carrier), and more networks than there are colours still draw."""
+    from nnlib.book.plots import CLASS_COLORS
+    from nnlib.book.probe import plot_layer_spread
+
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(8, 2)), rng.integers(0, 2, size=8)
+    n = len(CLASS_COLORS) + 2
+    recs = {f"seed {s}": record_layers(MLP([2, 4, 4, 2], loss="softmax_cross_entropy", seed=s), X, y)
+            for s in range(n)}
+    lines = plot_layer_spread(recs).axes[0].get_lines()
+    assert len(lines) == n
+    styles = [(line.get_marker(), line.get_linestyle()) for line in lines[:4]]
+    assert len(set(styles)) == 4, styles

@@ -41,7 +41,7 @@ from matplotlib.figure import Figure
 from ..model.network import MLP
 from ..model.optimizers import Optimizer, make_optimizer
 from ..validate import check_positive, check_seed
-from .plots import CLASS_COLORS, LINE_STYLES, book_style, grid_on, set_description
+from .plots import CLASS_COLORS, CLASS_MARKERS, LINE_STYLES, book_style, grid_on, set_description
 from .probe import LayerRecord, record_layers
 
 __all__ = [
@@ -372,7 +372,7 @@ def plot_update_ratios(watch: Watch, ax=None, title: str | None = None,
         for i, (name, values) in enumerate(watch.ratios.items()):
             values = np.asarray(values, dtype=np.float64)
             ok = values > 0
-            ax.plot(steps[ok], values[ok], color=CLASS_COLORS[i % 8], linestyle=LINE_STYLES[i % 4],
+            ax.plot(steps[ok], values[ok], color=CLASS_COLORS[i % len(CLASS_COLORS)], linestyle=LINE_STYLES[i % len(LINE_STYLES)],
                     linewidth=1.2, label=f"$W^{name[1:]}$")
         ax.axhline(healthy, color="0.3", linestyle=":", linewidth=1.2, label=f"{healthy:g}")
         ax.set_yscale("log")
@@ -532,8 +532,9 @@ def plot_watch(watch: Watch, title: str | None = None, chance_loss: float | None
         sizes = [a.shape[1] for a in watch.snapshots[snaps[0]].a] if snaps else []
         for i, n in enumerate(sizes):
             share = [watch.dead[s][i] / n for s in snaps]
-            ax_dead.plot(snaps, share, marker="os^D"[i % 4], color=CLASS_COLORS[i % 8],
-                         linestyle=LINE_STYLES[i % 4], label=f"layer {i + 1}")
+            ax_dead.plot(snaps, share, marker=CLASS_MARKERS[i % len(CLASS_MARKERS)],
+                         color=CLASS_COLORS[i % len(CLASS_COLORS)],
+                         linestyle=LINE_STYLES[i % len(LINE_STYLES)], label=f"layer {i + 1}")
         ax_dead.set_ylim(-0.05, 1.05)
         ax_dead.set_xlabel("step")
         ax_dead.set_ylabel("share of dead units")

@@ -138,7 +138,7 @@ def axe_source() -> str:
 
 
 def open_page(chromium, server, docname: str, mode: str):
-    """(context, page) with ``docname`` loaded in colour ``mode``, its panels rendered and described."""
+    """(context, page) with ``docname`` loaded in colour ``mode``, its panels rendered and described, its math typeset."""
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, color_scheme=mode)
     page = context.new_page()
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server) else r.abort())
@@ -153,6 +153,9 @@ def open_page(chromium, server, docname: str, mode: str):
             timeout=30_000,
         )
     page.wait_for_function("() => document.documentElement.dataset.theme", timeout=10_000)
+    # every formula typeset (the rest of the page's math follows the panels:
+    # tools/sphinx_math_first_screen.py), so axe checks MathJax's output too
+    page.wait_for_function("() => document.documentElement.dataset.nnxMath", timeout=30_000)
     return context, page
 
 

@@ -18,11 +18,12 @@ The chapters where training is the lesson must hold an animation
 of issue 16: the HTML with the images it references at most 2 MB (MiB, the
 unit of the issue's "0.35 to 0.88 MB"; figures inlined as data URIs are part
 of the HTML). The time from page load until a panel answers a move (best of
-three loads) is measured and printed for every page with a panel. Its budget,
-2.5 s on a local server, is asserted when ``NNX_STRICT_TIME_BUDGET=1``; by
-default only a 10 s ceiling is, because the time follows the machine's load
-(measured on 2 busy cores, the pages built before the animations took 2.1 to
-3.3 s too).
+up to five loads) is measured and printed for every page with a panel, and must be
+at most 2.5 s on a local server (the issue's budget). What made it fit: the
+page's math is typeset first for the first screen and the rest after the
+panels, a few formulas at a time (tools/sphinx_math_first_screen.py); on a
+quiet machine every page then answers in 1.9 to 2.1 s, against 2.2 to 3.1 s
+before. ``NNX_TIME_BUDGET_S`` changes the limit for a run on a slower machine.
 """
 
 from __future__ import annotations
@@ -38,8 +39,7 @@ from test_book import toc_pages, widget_state
 ROOT = Path(__file__).resolve().parents[2]
 TRAINING_CHAPTERS = ["book/01_neuron", "book/02_xor", "book/05_optimizers", "book/08_mnist"]
 PAGE_BUDGET_BYTES = 2 * 1024 * 1024
-RESPONSE_BUDGET_S = 2.5
-RESPONSE_CEILING_S = 10.0
+RESPONSE_BUDGET_S = float(os.environ.get("NNX_TIME_BUDGET_S", "2.5"))
 
 
 def animations_of(page_html: str) -> list[dict]:
@@ -260,11 +260,20 @@ def test_panels_respond_within_budget(built_html, chromium, server):
              and "nnx-explore" in (built_html / (d + ".html")).read_text()]
     if not pages:
         pytest.skip("no page with a panel")
-    # best of three loads: the first load of a page also pays for the cold cache
-    times = {d: min(response_seconds(chromium, server, d) for _ in range(3)) for d in pages}
+    # The best of up to five loads: the first load of a page also pays for the
+    # cold cache, and on a busy machine (2 cores shared with the test run) one
+    # load can take 0.5 s longer than the next; a page that answers in time
+    # once has shown what it costs.
+    times = {}
+    for d in pages:
+        times[d] = response_seconds(chromium, server, d)
+        for _ in range(4):
+            if times[d] <= RESPONSE_BUDGET_S:
+                break
+            times[d] = min(times[d], response_seconds(chromium, server, d))
     print("\nseconds from page load to a panel answering a move:")
     for docname, seconds in times.items():
         print(f"  {docname:28s} {seconds:.2f} s")
-    limit = RESPONSE_BUDGET_S if os.environ.get("NNX_STRICT_TIME_BUDGET") == "1" else RESPONSE_CEILING_S
-    slow = {d: round(s, 2) for d, s in times.items() if s > limit}
-    assert not slow, f"panels slower than {limit} s after page load: {slow}"
+
+    slow = {d: round(s, 2) for d, s in times.items() if s > RESPONSE_BUDGET_S}
+    assert not slow, f"panels slower than {RESPONSE_BUDGET_S} s after page load: {slow}"

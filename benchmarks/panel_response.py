@@ -1,0 +1,159 @@
+"""How soon does a page's panel answer? Seconds from page load to a panel's
+answer, for every page of the built book that has a panel (issue 16's budget:
+2.5 s on a local server).
+
+    make bench-pages                                   # builds the book first
+    python benchmarks/panel_response.py                # _build/html, 7 loads, 1 and 2 CPUs
+    python benchmarks/panel_response.py --loads 11 --cpus 2 --html /tmp/x/_build/html
+
+Each page is opened offline in Debian's headless Chromium from a local HTTP
+server and timed by tools/page_timing.py (a fresh context per load: cold
+cache; the time from navigation start until the first panel shows another
+picture after its first control is moved). Two versions of every page
+alternate load by load (who goes first alternates too), so that the noise of
+a shared machine falls on both alike:
+
+* ``book``: the page as built;
+* ``mathjax``: the same page as MathJax typesets it by default, all the math
+  at start-up: the script of tools/sphinx_math_first_screen.py is removed and
+  MathJax's ``startup.typeset`` is left on. The book was built like this
+  before that script.
+
+Chromium (and the server) run pinned to 1 CPU, then to 2 CPUs (the machine's
+two cores), as the MNIST benchmark pins its BLAS threads. Printed per page:
+the page's weight (HTML and the images it references), the median and range
+of each version, the ratio of the medians, and whether the book's median is
+within the budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import os
+import re
+import statistics
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+from page_timing import response_seconds  # noqa: E402
+
+BUDGET_S = 2.5
+CHROMIUM = Path("/usr/bin/chromium")
+MARK = "Written by tools/sphinx_math_first_screen.py"
+
+
+def mathjax_default(page: str) -> str:
+    """The page as MathJax typesets it by default: our script out, typesetting at start-up on."""
+    page = re.sub(r"<script>(?:(?!</script>).)*" + re.escape(MARK) + r".*?</script>", "", page, flags=re.S)
+    return page.replace('"startup": {"typeset": false}, ', "")
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    """Serves the built book; ``?mathjax=default`` serves a page as mathjax_default makes it."""
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        if url.query != "mathjax=default":
+            return super().do_GET()
+        body = mathjax_default(Path(self.translate_path(unquote(url.path))).read_text(encoding="utf-8")).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def toc_pages() -> list[str]:
+    return re.findall(r"^\s*(?:-\s*file|root):\s*(\S+)", (ROOT / "_toc.yml").read_text(), re.M)
+
+
+def page_weight(html_dir: Path, docname: str) -> int:
+    """Bytes of the page's HTML and of the image files it references."""
+    path = html_dir / (docname + ".html")
+    text = path.read_text(encoding="utf-8")
+    total = path.stat().st_size
+    for src in set(re.findall(r'<img[^>]*\ssrc="([^"]+)"', text)):
+        if not src.startswith("data:"):
+            image = (path.parent / src.split("?")[0]).resolve()
+            if image.is_file():
+                total += image.stat().st_size
+    return total
+
+
+def measure(html_dir: Path, pages: list[str], loads: int, cpus: int) -> dict[tuple[str, str], list[float]]:
+    from playwright.sync_api import sync_playwright
+
+    os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:cpus]))  # Chromium inherits it
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(html_dir)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    server = f"http://127.0.0.1:{httpd.server_address[1]}"
+    times: dict[tuple[str, str], list[float]] = {}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                        args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+            for load in range(loads):
+                for docname in pages:
+                    versions = ["book", "mathjax"] if load % 2 == 0 else ["mathjax", "book"]
+                    for version in versions:
+                        url = f"{server}/{docname}.html" + ("?mathjax=default" if version == "mathjax" else "")
+                        times.setdefault((docname, version), []).append(response_seconds(browser, url, server))
+                print(f"  {cpus} CPU{'s' if cpus > 1 else ''}: load {load + 1} of {loads} done", file=sys.stderr)
+            browser.close()
+    finally:
+        httpd.shutdown()
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--html", type=Path, default=ROOT / "_build" / "html", help="the built book")
+    parser.add_argument("--loads", type=int, default=7, help="loads of each page and version (median over them)")
+    parser.add_argument("--cpus", default="1,2", help="CPU counts to pin Chromium to, e.g. 1,2")
+    args = parser.parse_args(argv)
+    if not (args.html / "index.html").is_file():
+        parser.error(f"no built book in {args.html}: run `make book` first (or pass --html)")
+    if not CHROMIUM.exists():
+        parser.error(f"{CHROMIUM} is missing: run `make browser-deps` (Debian's chromium)")
+    if args.loads < 3:
+        parser.error(f"--loads must be at least 3 for a median; got {args.loads}")
+    cpu_counts = [int(c) for c in args.cpus.split(",")]
+    available = len(os.sched_getaffinity(0))
+    if any(c < 1 or c > available for c in cpu_counts):
+        parser.error(f"--cpus must be between 1 and {available} (this machine); got {args.cpus}")
+    pages = [d for d in toc_pages() if (args.html / (d + ".html")).is_file()
+             and "nnx-explore" in (args.html / (d + ".html")).read_text(encoding="utf-8")]
+    if not pages:
+        parser.error(f"no page with a panel in {args.html}")
+
+    print(f"Seconds from page load to a panel answering a move, median of {args.loads} loads "
+          f"(range); budget {BUDGET_S} s. book: as built; mathjax: all math typeset at start-up.")
+    met_all = True
+    for cpus in cpu_counts:
+        times = measure(args.html, pages, args.loads, cpus)
+        print(f"\n{cpus} CPU{'s' if cpus > 1 else ''}:")
+        print(f"  {'page':26s} {'weight':>9s}   {'book':>17s}   {'mathjax':>17s}   book/mathjax  budget")
+        for docname in pages:
+            book, default = times[docname, "book"], times[docname, "mathjax"]
+            mb, md = statistics.median(book), statistics.median(default)
+            met = mb <= BUDGET_S
+            met_all &= met
+            print(f"  {docname:26s} {page_weight(args.html, docname) / 2**20:5.2f} MiB   "
+                  f"{mb:5.2f} ({min(book):.2f}-{max(book):.2f})   {md:5.2f} ({min(default):.2f}-{max(default):.2f})   "
+                  f"{mb / md:12.2f}  {'met' if met else 'MISSED'}")
+    print(f"\nBudget of {BUDGET_S} s {'met on every page' if met_all else 'missed on some page'} "
+          f"at every CPU count measured ({args.cpus}).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

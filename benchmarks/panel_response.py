@@ -49,9 +49,20 @@ MARK = "Written by tools/sphinx_math_first_screen.py"
 
 
 def mathjax_default(page: str) -> str:
-    """The page as MathJax typesets it by default: our script out, typesetting at start-up on."""
-    page = re.sub(r"<script>(?:(?!</script>).)*" + re.escape(MARK) + r".*?</script>", "", page, flags=re.S)
-    return page.replace('"startup": {"typeset": false}, ', "")
+    """The page as MathJax typesets it by default: our script out, typesetting at start-up on.
+
+    Raises:
+        ValueError: the page lacks the script or the setting (a book built
+            another way): both versions would be the same page.
+    """
+    without, scripts = re.subn(r"<script>(?:(?!</script>).)*" + re.escape(MARK) + r".*?</script>", "", page,
+                               flags=re.S)
+    setting = '"startup": {"typeset": false}, '
+    if scripts != 1 or setting not in without:
+        raise ValueError(f"the page holds {scripts} scripts of tools/sphinx_math_first_screen.py (expected 1) "
+                         f"and {'' if setting in without else 'not '}MathJax's setting {setting.strip(', ')}: "
+                         "was it built with that extension (_config.yml)?")
+    return without.replace(setting, "")
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -89,10 +100,14 @@ def page_weight(html_dir: Path, docname: str) -> int:
     return total
 
 
+#: The CPUs this process may use when it starts (pinning narrows it).
+ALL_CPUS = sorted(os.sched_getaffinity(0))
+
+
 def measure(html_dir: Path, pages: list[str], loads: int, cpus: int) -> dict[tuple[str, str], list[float]]:
     from playwright.sync_api import sync_playwright
 
-    os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:cpus]))  # Chromium inherits it
+    os.sched_setaffinity(0, set(ALL_CPUS[:cpus]))  # Chromium, launched below, inherits it
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(html_dir)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     server = f"http://127.0.0.1:{httpd.server_address[1]}"
@@ -122,14 +137,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not (args.html / "index.html").is_file():
         parser.error(f"no built book in {args.html}: run `make book` first (or pass --html)")
-    if not CHROMIUM.exists():
-        parser.error(f"{CHROMIUM} is missing: run `make browser-deps` (Debian's chromium)")
     if args.loads < 3:
         parser.error(f"--loads must be at least 3 for a median; got {args.loads}")
-    cpu_counts = [int(c) for c in args.cpus.split(",")]
-    available = len(os.sched_getaffinity(0))
+    try:
+        cpu_counts = [int(c) for c in args.cpus.split(",")]
+    except ValueError:
+        cpu_counts = [0]
+    available = len(ALL_CPUS)
     if any(c < 1 or c > available for c in cpu_counts):
-        parser.error(f"--cpus must be between 1 and {available} (this machine); got {args.cpus}")
+        parser.error(f"--cpus must list CPU counts between 1 and {available} (this machine), "
+                     f"such as 1,2; got {args.cpus!r}")
+    if not CHROMIUM.exists():
+        parser.error(f"{CHROMIUM} is missing: run `make browser-deps` (Debian's chromium)")
     pages = [d for d in toc_pages() if (args.html / (d + ".html")).is_file()
              and "nnx-explore" in (args.html / (d + ".html")).read_text(encoding="utf-8")]
     if not pages:

@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_book import toc_pages, widget_state
+from test_book import toc_pages, watch_errors, widget_state
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 from page_timing import response_seconds  # noqa: E402
@@ -127,12 +127,9 @@ def test_page_weight_counts_the_images(tmp_path):
 
 def open_page(chromium, server, docname: str, strip_fontawesome_fix: bool = False):
     """(context, page, errors) with ``docname`` loaded offline and its widgets rendered."""
-    errors: list[str] = []
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
-    page.on("console", lambda msg: errors.append(f"console.{msg.type}: {msg.text}") if msg.type == "error" else None)
-    page.on("response", lambda r: errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+    errors = watch_errors(page)
 
     def route(r):
         if not r.request.url.startswith(server):

@@ -174,6 +174,16 @@ def move(panel, name: str, kind: str, index: int) -> None:
             handle.press("ArrowRight")
 
 
+def watch_errors(page) -> list[str]:
+    """The list that collects, from now on, the page's uncaught exceptions,
+    console errors and HTTP responses of 400 or more."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    page.on("console", lambda msg: errors.append(f"console.{msg.type}: {msg.text}") if msg.type == "error" else None)
+    page.on("response", lambda r: errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+    return errors
+
+
 @pytest.mark.parametrize("docname", toc_pages())
 def test_page_in_browser(docname, built_html, chromium, server):
     page_file = built_html / (docname + ".html")
@@ -181,13 +191,10 @@ def test_page_in_browser(docname, built_html, chromium, server):
         pytest.skip(f"{docname} is not in the built book (chapter not written yet)")
     panels = panels_of(page_file.read_text())
 
-    errors: list[str] = []
     external: list[str] = []
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
-    page.on("console", lambda msg: errors.append(f"console.{msg.type}: {msg.text}") if msg.type == "error" else None)
-    page.on("response", lambda r: errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+    errors = watch_errors(page)
 
     def route(r):
         if r.request.url.startswith(server):

@@ -32,7 +32,7 @@
 //
 // The widgets render after the page's load event and re-render their
 // attributes on every move, so a MutationObserver runs the idempotent
-// scan() once per animation frame after any change.
+// scan() once per animation frame after any change inside a widget.
 (function () {
   "use strict";
 
@@ -149,8 +149,21 @@
       window.requestAnimationFrame(scan);
     }
   }
+  // Only changes inside the widgets matter: the page's math being typeset
+  // after the panels are up (tools/sphinx_math_first_screen.py) changes the
+  // page too, and a scan for each of its batches delayed a slider's answer.
+  function inWidgets(records) {
+    for (var i = 0; i < records.length; i++) {
+      var node = records[i].target;
+      if (node.nodeType !== 1) node = node.parentNode;
+      if (node && node.closest && node.closest(".widget-subarea, .nnx-explore")) return true;
+    }
+    return false;
+  }
   document.addEventListener("DOMContentLoaded", function () {
-    new MutationObserver(schedule).observe(document.body, {
+    new MutationObserver(function (records) {
+      if (inWidgets(records)) schedule();
+    }).observe(document.body, {
       childList: true, subtree: true, characterData: true, attributes: true,
       attributeFilter: ["class", "style", "aria-valuetext", "contenteditable"],
     });

@@ -1,8 +1,8 @@
 """The book's math is typeset in the built pages, offline, in a real browser:
 the formulas on the first screen at once, every other one soon after.
 
-MathJax starts without typesetting; our page script typesets the first
-screen's formulas at once and the rest once the panels are up
+MathJax starts without typesetting; our page script typesets the formulas
+near the screen at once and the rest once the panels are up
 (tools/sphinx_math_first_screen.py, which saves about 0.7 s of the time to a
 working panel). For every page of _toc.yml, Debian's headless Chromium opens
 the page from a local HTTP server (the fixtures of conftest.py;
@@ -12,7 +12,9 @@ script's mark, and checks that every formula the page holds (Sphinx's
 screen reader: no raw TeX left, no MathJax error.
 test_math_check_catches_untypeset_formulas removes the script from a page and
 shows that the check then fails; test_first_screen_comes_first shows that the
-first screen's formulas are typeset before the others.
+first screen's formulas are typeset before the others, and
+test_formula_scrolled_to_is_typeset_at_once that a formula the reader
+scrolls to does not wait for the rest.
 """
 
 from __future__ import annotations
@@ -120,5 +122,26 @@ def test_first_screen_comes_first(built_html, chromium, server):
         }""")
         assert state["done"] is None, f"everything was typeset before the check could look: {state}"
         assert 0 < state["typeset"] < state["all"] // 2, state
+    finally:
+        context.close()
+
+
+def test_formula_scrolled_to_is_typeset_at_once(built_html, chromium, server):
+    """A reader who scrolls to the end at once sees its formulas typeset before the rest is done."""
+    docname = "book/02_xor"  # many formulas, the last far below the first screen
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server) else r.abort())
+    try:
+        page.goto(f"{server}/{docname}.html", wait_until="domcontentloaded")
+        page.wait_for_function("""() => [...document.querySelectorAll('span.math, div.math')]
+            .some(m => m.querySelector('mjx-container'))""", timeout=30_000)
+        last = page.locator("span.math, div.math").last
+        assert last.locator("mjx-container").count() == 0, "the last formula was typeset before the scroll"
+        last.evaluate("m => m.scrollIntoView()")
+        last.locator("mjx-container").wait_for(state="attached", timeout=5_000)
+        state = page.evaluate("""() => ({done: document.documentElement.dataset.nnxMath || null,
+            left: [...document.querySelectorAll('span.math, div.math')].filter(m => !m.querySelector('mjx-container')).length})""")
+        assert state["done"] is None and state["left"] > 0, f"the rest was already typeset: {state}"
     finally:
         context.close()

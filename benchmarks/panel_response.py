@@ -5,6 +5,7 @@ answer, for every page of the built book that has a panel (issue 16's budget:
     make bench-pages                                   # builds the book first
     python benchmarks/panel_response.py                # _build/html, 7 loads, 1 and 2 CPUs
     python benchmarks/panel_response.py --loads 11 --cpus 2 --html /tmp/x/_build/html
+    python benchmarks/panel_response.py --cpus 2 --html /tmp/new/_build/html --against /tmp/old/_build/html
 
 Each page is opened offline in Debian's headless Chromium from a local HTTP
 server and timed by tools/page_timing.py (a fresh context per load: cold
@@ -18,6 +19,11 @@ a shared machine falls on both alike:
   at start-up: the script of tools/sphinx_math_first_screen.py is removed and
   MathJax's ``startup.typeset`` is left on. The book was built like this
   before that script.
+
+With ``--against OTHER``, the second version is instead the same page of
+another build (say, of the commit before a change), served from a second
+local server: the way to measure a change that the ``mathjax`` version does
+not take out.
 
 Chromium (and the server) run pinned to 1 CPU, then to 2 CPUs (the machine's
 two cores), as the MNIST benchmark pins its BLAS threads. Printed per page:
@@ -104,13 +110,24 @@ def page_weight(html_dir: Path, docname: str) -> int:
 ALL_CPUS = sorted(os.sched_getaffinity(0))
 
 
-def measure(html_dir: Path, pages: list[str], loads: int, cpus: int) -> dict[tuple[str, str], list[float]]:
+def serve(html_dir: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """A local server of ``html_dir`` on a free port, and its origin."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(html_dir)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+def measure(html_dir: Path, pages: list[str], loads: int, cpus: int,
+            against: Path | None = None) -> dict[tuple[str, str], list[float]]:
+    """Seconds per (page, version) over ``loads`` alternating loads; the second
+    version is "mathjax" (mathjax_default) or, with ``against``, "against"
+    (the same page of that build)."""
     from playwright.sync_api import sync_playwright
 
     os.sched_setaffinity(0, set(ALL_CPUS[:cpus]))  # Chromium, launched below, inherits it
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(html_dir)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    server = f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd, server = serve(html_dir)
+    other_httpd, other_server = serve(against) if against else (httpd, server)
+    second = "against" if against else "mathjax"
     times: dict[tuple[str, str], list[float]] = {}
     try:
         with sync_playwright() as p:
@@ -118,14 +135,17 @@ def measure(html_dir: Path, pages: list[str], loads: int, cpus: int) -> dict[tup
                                         args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
             for load in range(loads):
                 for docname in pages:
-                    versions = ["book", "mathjax"] if load % 2 == 0 else ["mathjax", "book"]
+                    versions = ["book", second] if load % 2 == 0 else [second, "book"]
                     for version in versions:
-                        url = f"{server}/{docname}.html" + ("?mathjax=default" if version == "mathjax" else "")
-                        times.setdefault((docname, version), []).append(response_seconds(browser, url, server))
+                        origin = other_server if version == "against" else server
+                        url = f"{origin}/{docname}.html" + ("?mathjax=default" if version == "mathjax" else "")
+                        times.setdefault((docname, version), []).append(response_seconds(browser, url, origin))
                 print(f"  {cpus} CPU{'s' if cpus > 1 else ''}: load {load + 1} of {loads} done", file=sys.stderr)
             browser.close()
     finally:
         httpd.shutdown()
+        if against:
+            other_httpd.shutdown()
     return times
 
 
@@ -134,9 +154,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--html", type=Path, default=ROOT / "_build" / "html", help="the built book")
     parser.add_argument("--loads", type=int, default=7, help="loads of each page and version (median over them)")
     parser.add_argument("--cpus", default="1,2", help="CPU counts to pin Chromium to, e.g. 1,2")
+    parser.add_argument("--against", type=Path, default=None,
+                        help="another build to compare with, page by page (instead of the mathjax version)")
     args = parser.parse_args(argv)
     if not (args.html / "index.html").is_file():
         parser.error(f"no built book in {args.html}: run `make book` first (or pass --html)")
+    if args.against is not None and not (args.against / "index.html").is_file():
+        parser.error(f"no built book in {args.against} (--against)")
     if args.loads < 3:
         parser.error(f"--loads must be at least 3 for a median; got {args.loads}")
     try:
@@ -151,18 +175,23 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{CHROMIUM} is missing: run `make browser-deps` (Debian's chromium)")
     pages = [d for d in toc_pages() if (args.html / (d + ".html")).is_file()
              and "nnx-explore" in (args.html / (d + ".html")).read_text(encoding="utf-8")]
-    if not pages:
-        parser.error(f"no page with a panel in {args.html}")
+    if args.against is not None:
+        pages = [d for d in pages if (args.against / (d + ".html")).is_file()]
+        if not pages:
+            parser.error(f"no page with a panel in {args.html} is in {args.against} (--against)")
+    second = "against" if args.against else "mathjax"
 
     print(f"Seconds from page load to a panel answering a move, median of {args.loads} loads "
-          f"(range); budget {BUDGET_S} s. book: as built; mathjax: all math typeset at start-up.")
+          f"(range); budget {BUDGET_S} s. book: as built; "
+          + (f"against: the same page of {args.against}." if args.against
+             else "mathjax: all math typeset at start-up."))
     met_all = True
     for cpus in cpu_counts:
-        times = measure(args.html, pages, args.loads, cpus)
+        times = measure(args.html, pages, args.loads, cpus, args.against)
         print(f"\n{cpus} CPU{'s' if cpus > 1 else ''}:")
-        print(f"  {'page':26s} {'weight':>9s}   {'book':>17s}   {'mathjax':>17s}   book/mathjax  budget")
+        print(f"  {'page':26s} {'weight':>9s}   {'book':>17s}   {second:>17s}   {'book/' + second:>12s}  budget")
         for docname in pages:
-            book, default = times[docname, "book"], times[docname, "mathjax"]
+            book, default = times[docname, "book"], times[docname, second]
             mb, md = statistics.median(book), statistics.median(default)
             met = mb <= BUDGET_S
             met_all &= met

@@ -52,6 +52,7 @@ def test_the_script_matches_what_the_build_writes():
     (["--loads", "2"], "--loads must be at least 3 for a median; got 2"),
     (["--cpus", "1,x"], "--cpus must list CPU counts between 1 and"),
     (["--cpus", "99"], "such as 1,2; got '99'"),
+    (["--against", "/nonexistent"], "no built book in /nonexistent (--against)"),
 ])
 def test_bad_arguments_get_a_clear_error(args, message, tmp_path):
     if "--html" not in args:  # past the first check: a folder that looks like a build

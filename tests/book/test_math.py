@@ -104,9 +104,8 @@ def test_math_check_catches_untypeset_formulas(built_html, chromium, server):
         context.close()
 
 
-def test_first_screen_comes_first(built_html, chromium, server):
-    """When the first screen's formulas are typeset, those below still wait (for the panels)."""
-    docname = "book/03_vectorizing"  # formulas on its first screen, and panels
+def open_at_first_formula(chromium, server, docname: str):
+    """The page opened offline, as soon as its first formula is typeset: (context, page)."""
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server) else r.abort())
@@ -114,6 +113,17 @@ def test_first_screen_comes_first(built_html, chromium, server):
         page.goto(f"{server}/{docname}.html", wait_until="domcontentloaded")
         page.wait_for_function("""() => [...document.querySelectorAll('span.math, div.math')]
             .some(m => m.querySelector('mjx-container'))""", timeout=30_000)
+    except Exception:
+        context.close()
+        raise
+    return context, page
+
+
+def test_first_screen_comes_first(built_html, chromium, server):
+    """When the first screen's formulas are typeset, those below still wait (for the panels)."""
+    docname = "book/03_vectorizing"  # formulas on its first screen, and panels
+    context, page = open_at_first_formula(chromium, server, docname)
+    try:
         state = page.evaluate("""() => {
             const maths = [...document.querySelectorAll('span.math, div.math')];
             const typeset = m => !!m.querySelector('mjx-container');
@@ -129,13 +139,8 @@ def test_first_screen_comes_first(built_html, chromium, server):
 def test_formula_scrolled_to_is_typeset_at_once(built_html, chromium, server):
     """A reader who scrolls to the end at once sees its formulas typeset before the rest is done."""
     docname = "book/02_xor"  # many formulas, the last far below the first screen
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server) else r.abort())
+    context, page = open_at_first_formula(chromium, server, docname)
     try:
-        page.goto(f"{server}/{docname}.html", wait_until="domcontentloaded")
-        page.wait_for_function("""() => [...document.querySelectorAll('span.math, div.math')]
-            .some(m => m.querySelector('mjx-container'))""", timeout=30_000)
         last = page.locator("span.math, div.math").last
         assert last.locator("mjx-container").count() == 0, "the last formula was typeset before the scroll"
         last.evaluate("m => m.scrollIntoView()")

@@ -22,13 +22,14 @@
 // 3. a polite live region after the shown text (.nnx-result, which is then
 //    hidden from screen readers to avoid reading it twice) repeats the shown
 //    text whenever a control moves: "learning rate 5, tanh activation,
-//    2 hidden layers: ...";
+//    2 hidden layers: ..."; while an animation plays, it waits and says the
+//    frame where the animation stops;
 // 4. the header of the live section ("Try other values ...") becomes a
 //    button (role, tabindex, Enter and Space, aria-expanded);
 // 5. the buttons of an animation's Play widget (.nnx-play-<name>), which
 //    show only icons, get names: "play" or "pause" (following the icon the
 //    Play view shows), "stop", and "repeat" with aria-pressed. Its frames are
-//    ordinary grid points, so 1 and 3 describe them as they go by.
+//    ordinary grid points, so 1 describes each and 3 the one it stops at.
 //
 // The widgets render after the page's load event and re-render their
 // attributes on every move, so a MutationObserver runs the idempotent
@@ -46,6 +47,21 @@
 
   function set(el, name, value) {
     if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+  }
+
+  // A Play view's first button shows the pause icon while it plays.
+  function showsPause(button) {
+    var icon = button.querySelector("i");
+    return !!icon && icon.className.indexOf("fa-pause") !== -1;
+  }
+
+  function isPlaying(panel) {
+    var plays = panel.querySelectorAll('[class*="nnx-play-"]');
+    for (var i = 0; i < plays.length; i++) {
+      var button = plays[i].querySelector("button");
+      if (button && showsPause(button)) return true;
+    }
+    return false;
   }
 
   function shownText(panel) {
@@ -104,8 +120,11 @@
         result.parentNode.insertBefore(live, result.nextSibling);
         live.dataset.shown = shownText(panel);  // nothing is said on page load
       }
+      // While an animation plays, its frames go by several times a second:
+      // the region waits, and says the frame where it stops (pause, stop, or
+      // the last frame), instead of queueing every frame for the reader.
       var now = shownText(panel);
-      if (now && live.dataset.shown !== now) {
+      if (now && live.dataset.shown !== now && !isPlaying(panel)) {
         live.dataset.shown = now;
         live.textContent = now;
       }
@@ -133,9 +152,7 @@
     for (var q = 0; q < plays.length; q++) {
       var buttons = plays[q].querySelectorAll("button");
       if (buttons.length < 3) continue;
-      var icon = buttons[0].querySelector("i");
-      var playing = !!icon && icon.className.indexOf("fa-pause") !== -1;
-      set(buttons[0], "aria-label", playing ? "pause" : "play");
+      set(buttons[0], "aria-label", showsPause(buttons[0]) ? "pause" : "play");
       set(buttons[1], "aria-label", "stop");
       set(buttons[2], "aria-label", "repeat");
       set(buttons[2], "aria-pressed", buttons[2].classList.contains("mod-active") ? "true" : "false");

@@ -163,6 +163,10 @@ def play_problems(page, panel, name: str) -> list[str]:
     readout = panel.locator(f".nnx-control-{name} .widget-readout")
     first_frame, first_value = shown_frame(panel), readout.text_content().strip()
     seen = {first_frame}
+    # what the live region says while the animation plays (it should wait)
+    panel.evaluate("""p => { const live = p.querySelector('.nnx-live'); p.nnxSaid = [];
+        new MutationObserver(() => p.nnxSaid.push(live.textContent)).observe(
+            live, {childList: true, characterData: true, subtree: true}); }""")
     button.click()
     deadline = time.monotonic() + 8.0
     named_pause = False
@@ -182,6 +186,10 @@ def play_problems(page, panel, name: str) -> list[str]:
                         f"({button.get_attribute('aria-label')!r})")
     if button.locator("i").count() != 1:
         problems.append("the play button lost its <i> icon (Font Awesome replaced it)")
+    said_while_playing = panel.evaluate("p => p.nnxSaid.slice()")
+    if len(seen) > 1 and said_while_playing:
+        problems.append(f"the live region said {len(said_while_playing)} frames while the animation played, "
+                        f"e.g. {said_while_playing[:2]}: a screen reader would queue every frame")
     button.click()  # pause, so no timer keeps running
     return problems
 
@@ -206,9 +214,14 @@ def test_every_animation_plays(docname, built_html, chromium, server):
             assert button.get_attribute("aria-label") == "play"
             problems = play_problems(page, panel, name)
             assert not problems, f"{docname}, animation {k} ({name}): " + "; ".join(problems)
-            # while it played, the live region said frames, each naming its epoch
+            # paused, the live region says the frame it stopped at, naming its epoch
+            page.wait_for_function("p => p.nnxSaid.length > 0", arg=panel.element_handle(), timeout=5_000)
             live = panel.evaluate("p => p.querySelector('.nnx-live').textContent")
             assert re.search(rf"\b{name} \d+", live), live
+            img_alt = panel.evaluate("""p => [...p.querySelectorAll('img[class*="nnx-point-"]')]
+                                             .find(i => i.offsetParent !== null).alt""")
+            assert live == img_alt, "the live region says the frame the panel stopped at"
+            assert panel.evaluate("p => p.nnxSaid.length") == 1, "it says that frame once"
         assert not errors, f"{docname}: the page logged JavaScript errors:\n" + "\n".join(errors)
     finally:
         context.close()

@@ -92,13 +92,22 @@ def _fix_pages(app: Sphinx, exception: Exception | None) -> None:
         fixed = fix_page(text)
         if fixed != text:
             path.write_text(fixed, encoding="utf-8")
-    static = outdir / "_static"
-    static.mkdir(exist_ok=True)
+
+
+def _write_css(app: Sphinx) -> None:
+    # Before any page is written: Sphinx then links it with a digest of its
+    # contents (nnx-a11y.css?v=...), so a browser that cached an older copy
+    # fetches the new one after a change.
+    if app.builder.format != "html":
+        return
+    static = Path(app.outdir) / "_static"
+    static.mkdir(parents=True, exist_ok=True)
     (static / CSS_FILE).write_text(CSS, encoding="utf-8")
 
 
 def setup(app: Sphinx) -> dict:
     # After the theme's style sheets, so the light mode's link colour wins.
     app.add_css_file(CSS_FILE, priority=900)
+    app.connect("builder-inited", _write_css)
     app.connect("build-finished", _fix_pages)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

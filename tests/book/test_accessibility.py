@@ -100,6 +100,19 @@ def image_alt_problems(images: list[dict]) -> list[str]:
     return problems
 
 
+def test_contrast_style_sheet_is_linked_with_a_digest(built_html):
+    """tools/sphinx_a11y.py's style sheet carries ?v=<digest>, like the theme's, so a change reaches cached readers."""
+    links = {}
+    for path in built_html.rglob("*.html"):
+        found = re.findall(r'href="[^"]*nnx-a11y\.css(\?v=[0-9a-f]{8})?"', path.read_text(encoding="utf-8"))
+        if found:
+            links[path.relative_to(built_html)] = found[0]
+    assert len(links) > 10, f"only {len(links)} pages link nnx-a11y.css"
+    missing = sorted(str(p) for p, digest in links.items() if not digest)
+    assert not missing, f"linked without a digest in {missing[:3]}"
+    assert len(set(links.values())) == 1, "pages disagree on the style sheet's digest"
+
+
 def test_alt_check_finds_what_a_screen_reader_would_spell_out():
     """The check can fail: each planted image is caught, the good ones pass."""
     bad = [

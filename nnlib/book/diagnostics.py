@@ -41,7 +41,8 @@ from matplotlib.figure import Figure
 from ..model.network import MLP
 from ..model.optimizers import Optimizer, make_optimizer
 from ..validate import check_positive, check_seed
-from .plots import CLASS_COLORS, CLASS_MARKERS, LINE_STYLES, book_style, grid_on, set_description
+from .plots import (CLASS_COLORS, CLASS_MARKERS, LINE_STYLES, axes_to_draw_in, book_style, grid_on, new_figure,
+                    set_description)
 from .probe import LayerRecord, record_layers
 
 __all__ = [
@@ -364,9 +365,7 @@ def plot_update_ratios(watch: Watch, ax=None, title: str | None = None,
         the Figure.
     """
     with book_style():
-        if ax is None:
-            fig = Figure(figsize=(4.6, 3.0), layout="constrained", facecolor="white")
-            ax = fig.add_subplot()
+        ax, _ = axes_to_draw_in(ax, (4.6, 3.0))
         fig = ax.figure
         steps = np.arange(1, watch.steps + 1)
         for i, (name, values) in enumerate(watch.ratios.items()):
@@ -427,8 +426,7 @@ def plot_histograms_over_time(watch: Watch, kind: str = "a", title: str | None =
         raise ValueError("the network has no hidden layer to draw")
     stds: dict[int, list[float]] = {}
     with book_style():
-        fig = Figure(figsize=(1.5 * n_hidden + 1.0, 1.25 * len(steps) + 0.6), layout="constrained",
-                     facecolor="white")
+        fig = new_figure((1.5 * n_hidden + 1.0, 1.25 * len(steps) + 0.6))
         axes = np.array(fig.subplots(len(steps), n_hidden, squeeze=False))
         for col in range(n_hidden):
             layer = col + 1
@@ -474,9 +472,7 @@ def plot_lr_range_test(result: LRRangeTest, ax=None, title: str | None = None) -
         the Figure.
     """
     with book_style():
-        if ax is None:
-            fig = Figure(figsize=(4.6, 3.0), layout="constrained", facecolor="white")
-            ax = fig.add_subplot()
+        ax, _ = axes_to_draw_in(ax, (4.6, 3.0))
         fig = ax.figure
         ax.plot(result.lrs, result.losses, color=CLASS_COLORS[1], linewidth=0.8, label="loss of the step")
         ax.plot(result.lrs, result.smoothed, color=CLASS_COLORS[3], linewidth=1.8, label="smoothed")
@@ -514,7 +510,7 @@ def plot_watch(watch: Watch, title: str | None = None, chance_loss: float | None
         the Figure.
     """
     with book_style():
-        fig = Figure(figsize=(9.6, 2.8), layout="constrained", facecolor="white")
+        fig = new_figure((9.6, 2.8))
         ax_loss, ax_ratio, ax_dead = fig.subplots(1, 3)
         steps = np.arange(1, watch.steps + 1)
         ax_loss.plot(steps, watch.loss, color=CLASS_COLORS[3], linewidth=1.0)

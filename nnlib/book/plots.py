@@ -153,9 +153,18 @@ def book_style() -> Iterator[None]:
         yield
 
 
-def _new_figure(figsize: tuple[float, float], layout: str | None = "constrained") -> Figure:
+def new_figure(figsize: tuple[float, float], layout: str | None = "constrained") -> Figure:
     """A figure of a fixed size that pyplot does not track (call inside book_style)."""
     return Figure(figsize=figsize, layout=layout, facecolor="white")
+
+
+def axes_to_draw_in(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Axes, bool]:
+    """``(ax, False)``, or the axes of a new figure of ``figsize`` inches and
+    True when ``ax`` is None: how every plot function takes its optional
+    ``ax`` (call inside book_style)."""
+    if ax is not None:
+        return ax, False
+    return new_figure(figsize).add_subplot(), True
 
 
 def _opaque(fig: Figure) -> None:
@@ -420,7 +429,7 @@ def plot_decision_boundary(
     with book_style():
         own = ax is None
         if own:
-            fig = _new_figure((4.4, 3.6))
+            fig = new_figure((4.4, 3.6))
             ax = fig.add_subplot()
         fig = ax.figure
         _opaque(fig)
@@ -517,7 +526,7 @@ def plot_history(
         raise ValueError("history has no epochs to plot (history.loss is empty)")
     with book_style():
         if axes is None:
-            fig = _new_figure((3.4 * len(metrics), 2.8))
+            fig = new_figure((3.4 * len(metrics), 2.8))
             axes = list(np.atleast_1d(fig.subplots(1, len(metrics))))
             own = True
         else:
@@ -590,10 +599,7 @@ def plot_histories(
     if logy is None:
         logy = metric == "loss"
     with book_style():
-        own = ax is None
-        if ax is None:
-            fig = _new_figure((4.8, 3.2))
-            ax = fig.add_subplot()
+        ax, own = axes_to_draw_in(ax, (4.8, 3.2))
         fig = ax.figure
         _opaque(fig)
         runs = []
@@ -659,7 +665,7 @@ def plot_activations(
     with book_style():
         own = axes is None
         if axes is None:
-            fig = _new_figure((2.5 * len(acts), 2.5))
+            fig = new_figure((2.5 * len(acts), 2.5))
             axes = list(np.atleast_1d(fig.subplots(1, len(acts))))
         else:
             axes = [axes] if isinstance(axes, Axes) else list(axes)
@@ -724,7 +730,7 @@ def _image_grid(
     margin = 0.05
     fig_w = 2 * margin + ncols * width + (ncols - 1) * gap + right
     fig_h = margin + nrows * (height + title_h) + (nrows - 1) * 0.04 + top_h
-    fig = _new_figure((fig_w, fig_h), layout=None)
+    fig = new_figure((fig_w, fig_h), layout=None)
     fig.subplots_adjust(
         left=margin / fig_w,
         right=(fig_w - margin - right) / fig_w,
@@ -893,11 +899,8 @@ def plot_confusion_matrix(
     K = n_classes
     vmax = float(values.max()) or 1.0
     with book_style():
-        own = ax is None
-        if ax is None:
-            side = min(max(2.6, 0.42 * K + 1.2), 7.0)
-            fig = _new_figure((side, side))
-            ax = fig.add_subplot()
+        side = min(max(2.6, 0.42 * K + 1.2), 7.0)
+        ax, own = axes_to_draw_in(ax, (side, side))
         fig = ax.figure
         _opaque(fig)
         ax.imshow(values, cmap="Blues", vmin=0.0, vmax=vmax)
@@ -1003,10 +1006,7 @@ def plot_loss_surface_paths(
     else:  # a flat function: a single band
         lv = np.array([zmin - 0.5, zmin + 0.5])
     with book_style():
-        own = ax is None
-        if ax is None:
-            fig = _new_figure((5.6, 4.0))
-            ax = fig.add_subplot()
+        ax, own = axes_to_draw_in(ax, (5.6, 4.0))
         fig = ax.figure
         _opaque(fig)
         # equal colour steps between successive levels, low = dark
@@ -1160,7 +1160,7 @@ def plot_network_diagram(
             scale = min(0.75, 5.0 / (ymax - ymin))  # inches per unit; at most 5 inches tall
             title_h = 0.3 if title else 0.0
             fw, fh = (xmax - xmin) * scale, (ymax - ymin) * scale + title_h
-            fig = _new_figure((fw, fh), layout=None)
+            fig = new_figure((fw, fh), layout=None)
             ax = fig.add_axes((0.0, 0.0, 1.0, 1.0 - title_h / fh))
         fig = ax.figure
         for l in range(1, len(sizes)):

@@ -29,7 +29,11 @@ Chromium (and the server) run pinned to 1 CPU, then to 2 CPUs (the machine's
 two cores), as the MNIST benchmark pins its BLAS threads. Printed per page:
 the page's weight (HTML and the images it references), the median and range
 of each version, the ratio of the medians, and whether the book's median is
-within the budget.
+within the budget. Then the machine's speed during those loads: the time of
+a fixed piece of browser work (REFERENCE_JS), run before each round of
+loads. The machine's speed drifts by 30-40% within an hour and the pages'
+times with it, so two runs made at different times compare only alongside
+that number (or run both builds in one run, with ``--against``).
 """
 
 from __future__ import annotations
@@ -106,6 +110,31 @@ def page_weight(html_dir: Path, docname: str) -> int:
     return total
 
 
+#: A fixed piece of browser work (script, DOM, layout), timed between the
+#: loads: the machine's speed during the run. This machine's speed drifts by
+#: 30-40% within an hour, and every page's time drifts with it, so runs made
+#: at different times compare only alongside this number.
+REFERENCE_JS = """() => {
+  const t0 = performance.now();
+  let s = 0;
+  for (let i = 0; i < 2e7; i++) s += Math.sqrt(i) % 3;
+  const box = document.createElement('div');
+  for (let i = 0; i < 3000; i++) { const p = document.createElement('p'); p.textContent = 'row ' + i + s; box.appendChild(p); }
+  document.body.appendChild(box);
+  document.body.getBoundingClientRect();
+  return performance.now() - t0;
+}"""
+
+
+def reference_ms(browser) -> float:
+    """Milliseconds the REFERENCE_JS work takes in a blank page of ``browser``."""
+    page = browser.new_page()
+    try:
+        return page.evaluate(REFERENCE_JS)
+    finally:
+        page.close()
+
+
 #: The CPUs this process may use when it starts (pinning narrows it).
 ALL_CPUS = sorted(os.sched_getaffinity(0))
 
@@ -121,7 +150,8 @@ def measure(html_dir: Path, pages: list[str], loads: int, cpus: int,
             against: Path | None = None) -> dict[tuple[str, str], list[float]]:
     """Seconds per (page, version) over ``loads`` alternating loads; the second
     version is "mathjax" (mathjax_default) or, with ``against``, "against"
-    (the same page of that build)."""
+    (the same page of that build). ``("(reference)", "")``: the seconds of
+    REFERENCE_JS, once per round of loads."""
     from playwright.sync_api import sync_playwright
 
     os.sched_setaffinity(0, set(ALL_CPUS[:cpus]))  # Chromium, launched below, inherits it
@@ -134,6 +164,7 @@ def measure(html_dir: Path, pages: list[str], loads: int, cpus: int,
             browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                         args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
             for load in range(loads):
+                times.setdefault(("(reference)", ""), []).append(reference_ms(browser) / 1000)
                 for docname in pages:
                     versions = ["book", second] if load % 2 == 0 else [second, "book"]
                     for version in versions:
@@ -198,6 +229,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {docname:26s} {page_weight(args.html, docname) / 2**20:5.2f} MiB   "
                   f"{mb:5.2f} ({min(book):.2f}-{max(book):.2f})   {md:5.2f} ({min(default):.2f}-{max(default):.2f})   "
                   f"{mb / md:12.2f}  {'met' if met else 'MISSED'}")
+        reference = [t * 1000 for t in times["(reference)", ""]]
+        print(f"  machine speed: a fixed piece of browser work took {statistics.median(reference):.0f} ms "
+              f"({min(reference):.0f}-{max(reference):.0f}) during these loads; compare runs made at "
+              "different times only alongside it")
     print(f"\nBudget of {BUDGET_S} s {'met on every page' if met_all else 'missed on some page'} "
           f"at every CPU count measured ({args.cpus}).")
     return 0

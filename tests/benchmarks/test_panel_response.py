@@ -2,7 +2,8 @@
 
 Speed itself is measured by running the benchmark, never by a timed test;
 this checks, without a browser, that its second version of a page really is
-the page as MathJax typesets it by default, and that it refuses bad input.
+the page as MathJax typesets it by default, and that it refuses bad input;
+and, with one, that its measure of the machine's speed runs.
 """
 
 from __future__ import annotations
@@ -62,3 +63,20 @@ def test_bad_arguments_get_a_clear_error(args, message, tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_the_machine_speed_reference_runs_in_the_browser():
+    """The fixed piece of browser work printed beside each run's times runs and takes measurable time."""
+    pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
+    if not panel_response.CHROMIUM.exists():
+        pytest.skip(f"no browser at {panel_response.CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(panel_response.CHROMIUM), headless=True,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        try:
+            times = [panel_response.reference_ms(browser) for _ in range(2)]
+        finally:
+            browser.close()
+    assert all(5 < t < 60_000 for t in times), times

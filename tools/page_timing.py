@@ -20,7 +20,7 @@ SHOWN_POINT_JS = """p => { const i = [...p.querySelectorAll('img[class*="nnx-poi
                           return i ? [...i.classList].find(c => c.startsWith('nnx-point-')) : ''; }"""
 
 
-def response_seconds(browser, url: str, server: str, timeout_ms: int = 30_000) -> float:
+def response_seconds(browser, url: str, server: str, timeout_ms: int = 30_000, slowdown: float = 1.0) -> float:
     """Seconds from navigation start until the first panel of ``url`` answers a move.
 
     Args:
@@ -29,9 +29,14 @@ def response_seconds(browser, url: str, server: str, timeout_ms: int = 30_000) -
         server: the server's origin (``http://127.0.0.1:PORT``); requests
             elsewhere are aborted, as the book must work offline.
         timeout_ms: how long to wait for the panel, then for its answer.
+        slowdown: above 1, Chromium's CPU throttling slows the page's main
+            thread by that factor (DevTools' ``Emulation.setCPUThrottlingRate``),
+            as on a slower machine.
     """
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    if slowdown != 1.0:
+        context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": slowdown})
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server) else r.abort())
     try:
         page.goto(url, wait_until="commit")

@@ -54,6 +54,7 @@ def test_the_script_matches_what_the_build_writes():
     (["--cpus", "1,x"], "--cpus must list CPU counts between 1 and"),
     (["--cpus", "99"], "such as 1,2; got '99'"),
     (["--against", "/nonexistent"], "no built book in /nonexistent (--against)"),
+    (["--slowdown", "0.5"], "--slowdown must be between 1 (none) and 10; got 0.5"),
 ])
 def test_bad_arguments_get_a_clear_error(args, message, tmp_path):
     if "--html" not in args:  # past the first check: a folder that looks like a build

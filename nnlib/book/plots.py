@@ -160,8 +160,8 @@ def new_figure(figsize: tuple[float, float], layout: str | None = "constrained")
 
 def axes_to_draw_in(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Axes, bool]:
     """``(ax, False)``, or the axes of a new figure of ``figsize`` inches and
-    True when ``ax`` is None: how every plot function takes its optional
-    ``ax`` (call inside book_style)."""
+    True when ``ax`` is None: how the plot functions that draw one plain axes
+    take their optional ``ax`` (call inside book_style)."""
     if ax is not None:
         return ax, False
     return new_figure(figsize).add_subplot(), True
@@ -427,10 +427,7 @@ def plot_decision_boundary(
     # pixel centres sit exactly on the grid points
     extent = (x1[0] - dx1 / 2, x1[-1] + dx1 / 2, x2[0] - dx2 / 2, x2[-1] + dx2 / 2)
     with book_style():
-        own = ax is None
-        if own:
-            fig = new_figure((4.4, 3.6))
-            ax = fig.add_subplot()
+        ax, own = axes_to_draw_in(ax, (4.4, 3.6))
         fig = ax.figure
         _opaque(fig)
         if k == 1:

@@ -147,11 +147,12 @@ def serve(html_dir: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
 
 
 def measure(html_dir: Path, pages: list[str], loads: int, cpus: int,
-            against: Path | None = None, slowdown: float = 1.0) -> dict[tuple[str, str], list[float]]:
+            against: Path | None = None,
+            slowdown: float = 1.0) -> tuple[dict[tuple[str, str], list[float]], list[float]]:
     """Seconds per (page, version) over ``loads`` alternating loads; the second
     version is "mathjax" (mathjax_default) or, with ``against``, "against"
-    (the same page of that build). ``("(reference)", "")``: the seconds of
-    REFERENCE_JS, once per round of loads."""
+    (the same page of that build); and the milliseconds of REFERENCE_JS, once
+    per round of loads."""
     from playwright.sync_api import sync_playwright
 
     os.sched_setaffinity(0, set(ALL_CPUS[:cpus]))  # Chromium, launched below, inherits it
@@ -159,12 +160,13 @@ def measure(html_dir: Path, pages: list[str], loads: int, cpus: int,
     other_httpd, other_server = serve(against) if against else (httpd, server)
     second = "against" if against else "mathjax"
     times: dict[tuple[str, str], list[float]] = {}
+    reference: list[float] = []
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                         args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
             for load in range(loads):
-                times.setdefault(("(reference)", ""), []).append(reference_ms(browser) / 1000)
+                reference.append(reference_ms(browser))
                 for docname in pages:
                     versions = ["book", second] if load % 2 == 0 else [second, "book"]
                     for version in versions:
@@ -178,7 +180,7 @@ def measure(html_dir: Path, pages: list[str], loads: int, cpus: int,
         httpd.shutdown()
         if against:
             other_httpd.shutdown()
-    return times
+    return times, reference
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
           + (f" Chromium's CPU throttled {args.slowdown:g}x (--slowdown)." if args.slowdown != 1.0 else ""))
     verdicts = []
     for cpus in cpu_counts:
-        times = measure(args.html, pages, args.loads, cpus, args.against, args.slowdown)
+        times, reference = measure(args.html, pages, args.loads, cpus, args.against, args.slowdown)
         print(f"\n{cpus} CPU{'s' if cpus > 1 else ''}:")
         print(f"  {'page':26s} {'weight':>9s}   {'book':>17s}   {second:>17s}   {'book/' + second:>12s}  budget")
         missed = 0
@@ -237,7 +239,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {docname:26s} {page_weight(args.html, docname) / 2**20:5.2f} MiB   "
                   f"{mb:5.2f} ({min(book):.2f}-{max(book):.2f})   {md:5.2f} ({min(default):.2f}-{max(default):.2f})   "
                   f"{mb / md:12.2f}  {'met' if met else 'MISSED'}")
-        reference = [t * 1000 for t in times["(reference)", ""]]
         print(f"  machine speed: a fixed piece of browser work took {statistics.median(reference):.0f} ms "
               f"({min(reference):.0f}-{max(reference):.0f}) during these loads; compare runs made at "
               "different times only alongside it")

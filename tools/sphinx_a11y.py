@@ -48,6 +48,8 @@ from pathlib import Path
 
 from sphinx.application import Sphinx
 
+from built_pages import rewrite_built_pages
+
 CSS_FILE = "nnx-a11y.css"
 
 CSS = """\
@@ -86,12 +88,7 @@ def fix_page(page: str) -> str:
 def _fix_pages(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    outdir = Path(app.outdir)
-    for path in outdir.rglob("*.html"):
-        text = path.read_text(encoding="utf-8")
-        fixed = fix_page(text)
-        if fixed != text:
-            path.write_text(fixed, encoding="utf-8")
+    rewrite_built_pages(Path(app.outdir), fix_page)
 
 
 def _write_css(app: Sphinx) -> None:

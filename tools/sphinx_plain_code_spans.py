@@ -36,6 +36,8 @@ from pathlib import Path
 
 from sphinx.application import Sphinx
 
+from built_pages import rewrite_built_pages
+
 #: One rule of pygments.css: (theme, selector after ".highlight", declarations).
 _RULE = re.compile(r'html\[data-theme="(\w+)"\] \.highlight((?: \.[\w-]+)?) \{([^}]*)\}')
 #: A code block's contents, as Pygments writes them.
@@ -87,11 +89,7 @@ def _unwrap_pages(app: Sphinx, exception: Exception | None) -> None:
     if not css.is_file():
         return
     plain = plain_classes(css.read_text(encoding="utf-8"))
-    for path in outdir.rglob("*.html"):
-        text = path.read_text(encoding="utf-8")
-        unwrapped = unwrap_plain_spans(text, plain)
-        if unwrapped != text:
-            path.write_text(unwrapped, encoding="utf-8")
+    rewrite_built_pages(outdir, lambda page: unwrap_plain_spans(page, plain))
 
 
 def setup(app: Sphinx) -> dict:

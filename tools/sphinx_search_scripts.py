@@ -36,6 +36,8 @@ from pathlib import Path
 
 from sphinx.application import Sphinx
 
+from built_pages import rewrite_built_pages
+
 #: The theme's three search scripts, as its layout.html writes them (paths relative to the page).
 SEARCH_SCRIPTS = re.compile(
     r'[ \t]*<script src="(?:\.\./)*(?:_static/searchtools\.js|_static/language_data\.js|searchindex\.js)">'
@@ -54,13 +56,7 @@ def _drop_from_pages(app: Sphinx, exception: Exception | None) -> None:
     if str(options.get("search_as_you_type", False)).lower() == "true":
         return
     outdir = Path(app.outdir)
-    for path in outdir.rglob("*.html"):
-        if path == outdir / "search.html":
-            continue
-        text = path.read_text(encoding="utf-8")
-        dropped = drop_search_scripts(text)
-        if dropped != text:
-            path.write_text(dropped, encoding="utf-8")
+    rewrite_built_pages(outdir, drop_search_scripts, skip=(outdir / "search.html",))
 
 
 def setup(app: Sphinx) -> dict:
